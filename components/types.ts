@@ -38,8 +38,8 @@ export interface CertificateSpec {
 }
 
 export interface KeyVaultSpec {
-    /** Pinned vault name; when absent the caller derives one. */
-    name: string;
+    /** Pinned vault name; when absent the component derives a stable one per stack. */
+    name?: string;
     /** Resource ID of an existing vault to adopt; the component then creates no vault. */
     id?: string;
     authorization: VaultAuthorization;
@@ -80,7 +80,7 @@ export interface KeyVaultExtensionSpec {
     /** Windows only: the certificate store name, "My" by default. */
     certificateStoreName?: string;
     /** Windows only: mark the installed private key exportable (the how-to does). */
-    keyExportable: boolean;
+    keyExportable?: boolean;
     /** Extension instance name on the pool. */
     name: string;
     typeHandlerVersion: string;

@@ -1,0 +1,78 @@
+// Who may do what in the vault. The nodes' identity only ever reads secrets
+// (the certificate with its private key is served as a secret); the deployer
+// gets what creating and renewing certificates needs, and never purge.
+// Grants are stand-alone resources on every vault, created or adopted: mixing
+// them with inline vault access policies would let each overwrite the other.
+
+import * as pulumi from "@pulumi/pulumi";
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as keyvault from "@pulumi/azure-native/keyvault";
+import { deterministicGuid, subscriptionOf } from "./naming";
+import type { VaultAuthorization } from "./types";
+
+/** Built-in role: read secret contents (Key Vault Secrets User). */
+export const KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6";
+/** Built-in role: manage certificates (Key Vault Certificates Officer). */
+export const KEY_VAULT_CERTIFICATES_OFFICER = "a4417e6f-fecd-4de8-b567-7b0420556985";
+
+/** As the how-to: the identity reads secrets and nothing else. */
+export const IDENTITY_SECRET_PERMISSIONS = ["get", "list"] as const;
+/** What the certificate resource calls: create, read, update policy and tags, soft delete, recover. */
+export const DEPLOYER_CERTIFICATE_PERMISSIONS = ["get", "list", "create", "update", "delete", "recover"] as const;
+
+export function roleDefinitionId(vaultId: string, roleGuid: string): string {
+    return `/subscriptions/${subscriptionOf(vaultId)}/providers/Microsoft.Authorization/roleDefinitions/${roleGuid}`;
+}
+
+export interface GrantTargets {
+    vaultId: pulumi.Input<string>;
+    vaultName: pulumi.Input<string>;
+    resourceGroupName: pulumi.Input<string>;
+    tenantId: pulumi.Input<string>;
+    identityPrincipalId: pulumi.Input<string>;
+    deployerObjectId: pulumi.Input<string>;
+}
+
+/** Creates the grants for the chosen authorization model; the pool and certificates depend on all of them. */
+export function createGrants(
+    name: string,
+    mode: VaultAuthorization,
+    targets: GrantTargets,
+    opts: pulumi.CustomResourceOptions,
+): pulumi.CustomResource[] {
+    return mode === "rbac" ? createRbacGrants(name, targets, opts) : createAccessPolicyGrants(name, targets, opts);
+}
+
+function createAccessPolicyGrants(name: string, t: GrantTargets, opts: pulumi.CustomResourceOptions): pulumi.CustomResource[] {
+    const policy = (objectId: pulumi.Input<string>, permissions: { secrets?: string[]; certificates?: string[] }) =>
+        ({ tenantId: t.tenantId, objectId, permissions });
+    return [
+        new keyvault.AccessPolicy(`${name}-identity-access`, {
+            resourceGroupName: t.resourceGroupName,
+            vaultName: t.vaultName,
+            policy: policy(t.identityPrincipalId, { secrets: [...IDENTITY_SECRET_PERMISSIONS] }),
+        }, opts),
+        new keyvault.AccessPolicy(`${name}-deployer-access`, {
+            resourceGroupName: t.resourceGroupName,
+            vaultName: t.vaultName,
+            policy: policy(t.deployerObjectId, { certificates: [...DEPLOYER_CERTIFICATE_PERMISSIONS] }),
+        }, opts),
+    ];
+}
+
+function createRbacGrants(name: string, t: GrantTargets, opts: pulumi.CustomResourceOptions): pulumi.CustomResource[] {
+    const assign = (suffix: string, role: string, principalId: pulumi.Input<string>, principalType?: "ServicePrincipal") =>
+        new authorization.RoleAssignment(`${name}-${suffix}`, {
+            scope: t.vaultId,
+            principalId,
+            // A freshly created identity may not have replicated yet; stating its type avoids PrincipalNotFound.
+            ...(principalType ? { principalType } : {}),
+            roleDefinitionId: pulumi.output(t.vaultId).apply((id) => roleDefinitionId(id, role)),
+            roleAssignmentName: pulumi.all([t.vaultId, principalId]).apply(([scope, p]) => deterministicGuid(scope, p, role)),
+        }, opts);
+    return [
+        assign("identity-secrets-user", KEY_VAULT_SECRETS_USER, t.identityPrincipalId, "ServicePrincipal"),
+        // The deployer may be a user or a service principal; ARM resolves the type of an existing principal.
+        assign("deployer-certificates-officer", KEY_VAULT_CERTIFICATES_OFFICER, t.deployerObjectId),
+    ];
+}

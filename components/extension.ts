@@ -1,0 +1,65 @@
+// The Key Vault VM extension exactly as the how-to's pool request bodies shape
+// it, one shape per OS: Linux lists bare URLs and keeps the store location in
+// secretsManagementSettings; Windows lists objects carrying their own store.
+
+import type {
+    KeyVaultExtensionSpec,
+    LinuxExtensionSettings,
+    OsFamily,
+    VmExtension,
+    WindowsExtensionSettings,
+} from "./types";
+
+/** The Azure Instance Metadata Service identity endpoint the nodes sign in through. */
+export const MSI_ENDPOINT = "http://169.254.169.254/metadata/identity";
+
+export interface ExtensionInputs {
+    os: OsFamily;
+    spec: KeyVaultExtensionSpec;
+    /** Client ID of the user-assigned identity the nodes sign in as. */
+    msiClientId: string;
+    /** Versionless secret URLs, one per certificate, in config order. */
+    observedCertificates: string[];
+}
+
+export function buildLinuxSettings(inputs: ExtensionInputs): LinuxExtensionSettings {
+    return {
+        secretsManagementSettings: {
+            pollingIntervalInS: String(inputs.spec.pollingIntervalInS),
+            certificateStoreLocation: inputs.spec.certificateStoreLocation,
+            requireInitialSync: inputs.spec.requireInitialSync,
+            observedCertificates: [...inputs.observedCertificates],
+        },
+        authenticationSettings: { msiEndpoint: MSI_ENDPOINT, msiClientId: inputs.msiClientId },
+    };
+}
+
+export function buildWindowsSettings(inputs: ExtensionInputs): WindowsExtensionSettings {
+    const { spec } = inputs;
+    return {
+        secretsManagementSettings: {
+            pollingIntervalInS: String(spec.pollingIntervalInS),
+            requireInitialSync: spec.requireInitialSync,
+            observedCertificates: inputs.observedCertificates.map((url) => ({
+                url,
+                certificateStoreLocation: spec.certificateStoreLocation,
+                // Omitted unless set, so the default body matches the how-to's.
+                ...(spec.certificateStoreName === undefined ? {} : { certificateStoreName: spec.certificateStoreName }),
+                keyExportable: spec.keyExportable ?? true,
+            })),
+        },
+        authenticationSettings: { msiEndpoint: MSI_ENDPOINT, msiClientId: inputs.msiClientId },
+    };
+}
+
+export function buildKeyVaultExtension(inputs: ExtensionInputs): VmExtension {
+    const linux = inputs.os === "linux";
+    return {
+        name: inputs.spec.name,
+        type: linux ? "KeyVaultForLinux" : "KeyVaultForWindows",
+        publisher: "Microsoft.Azure.KeyVault",
+        typeHandlerVersion: inputs.spec.typeHandlerVersion,
+        autoUpgradeMinorVersion: inputs.spec.autoUpgradeMinorVersion,
+        settings: linux ? buildLinuxSettings(inputs) : buildWindowsSettings(inputs),
+    };
+}

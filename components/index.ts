@@ -1,0 +1,28 @@
+// The package's public entry: the component, its argument and output types,
+// and the pure builders other stacks may want on their own.
+
+export { CertRotationPool, COMPONENT_TYPE, resolveArgs } from "./certRotationPool";
+export type { CertRotationPoolArgs, CertificateOutputs } from "./certRotationPool";
+export type {
+    BatchAccountInput,
+    CertificateInput,
+    IdentityInput,
+    KeyVaultExtensionInput,
+    KeyVaultInput,
+    PoolInput,
+    StackConfigInput,
+} from "./inputs";
+export * from "./types";
+export { KeyVaultCertificate } from "./certificate";
+export type { KeyVaultCertificateArgs } from "./certificate";
+export { buildKeyVaultExtension, MSI_ENDPOINT } from "./extension";
+export { versionlessCertificateId, versionlessSecretId } from "./certificatePolicy";
+export { POOL_REPLACE_ON_CHANGES } from "./pool";
+export { ValidationError, validateConfig } from "./validation";
+export type { ResolvedConfig, ValidationResult } from "./validation";
+export {
+    DEPLOYER_CERTIFICATE_PERMISSIONS,
+    IDENTITY_SECRET_PERMISSIONS,
+    KEY_VAULT_CERTIFICATES_OFFICER,
+    KEY_VAULT_SECRETS_USER,
+} from "./access";

@@ -1,0 +1,31 @@
+// Reads the project's stack configuration as plain values for validation.
+// Unknown keys under the project's namespace are reported rather than ignored:
+// a misspelt key would otherwise silently fall back to a default.
+
+import * as pulumi from "@pulumi/pulumi";
+import { shortHash } from "../components/naming";
+import { CONFIG_KEYS } from "../components/validation";
+
+export const PROJECT = "batch-cert-rotation";
+
+export function readStackConfig(): Record<string, unknown> {
+    const config = new pulumi.Config(PROJECT);
+    const raw: Record<string, unknown> = {};
+    for (const key of CONFIG_KEYS) {
+        const value = config.getObject<unknown>(key);
+        if (value !== undefined) raw[key] = value;
+    }
+    for (const fullKey of Object.keys(pulumi.runtime.allConfig())) {
+        const [namespace, key] = fullKey.split(":");
+        if (namespace === PROJECT && key !== undefined && !(CONFIG_KEYS as readonly string[]).includes(key)) {
+            // Reported by validation as an unknown field, with the list of known ones.
+            raw[key] = config.get(key);
+        }
+    }
+    return raw;
+}
+
+/** A Batch account name (3-24 lowercase letters and digits, globally unique) stable per stack. */
+export function deriveBatchAccountName(project: string, stack: string): string {
+    return `bcr${stack.toLowerCase().replace(/[^a-z0-9]/g, "").slice(0, 13)}${shortHash({ project, stack }, 8)}`;
+}
