@@ -108,8 +108,10 @@ export async function planLoaded(loaded: LoadedConfig, program: StackProgram = l
             });
             return program();
         });
-        // Every registration has finished once each resource's URN is known.
+        // Every registration has finished once each resource's URN is known; the
+        // stack's own outputs are still being recorded until the RPC queue drains.
         await Promise.all(captured.map((c) => settle(c.resource.urn)));
+        await pulumi.runtime.disconnect();
         return out ?? {};
     });
 
