@@ -20,6 +20,25 @@ export const IDENTITY_SECRET_PERMISSIONS = ["get", "list"] as const;
 /** What the certificate resource calls: create, read, update policy and tags, soft delete, recover. */
 export const DEPLOYER_CERTIFICATE_PERMISSIONS = ["get", "list", "create", "update", "delete", "recover"] as const;
 
+/**
+ * First-party public clients people sign in through. When the deployment runs
+ * through one of them the deployer is a user; any other client ID is a service
+ * principal's own (a pipeline). ARM refuses a role assignment whose
+ * principalType doesn't match the principal, and azure-native defaults it to User.
+ */
+export const INTERACTIVE_CLIENT_IDS: Readonly<Record<string, string>> = {
+    "04b07795-8ddb-461a-bbee-02f9e1bf7b46": "Azure CLI",
+    "1950a258-227b-4e31-a9cf-717495945fc2": "Azure PowerShell",
+    "872cd9fa-d31f-45e0-9eab-6e460a02d1f1": "Visual Studio",
+    "aebc6443-996d-45c2-90f0-388ff96faa56": "Visual Studio Code",
+};
+
+export type PrincipalType = "User" | "ServicePrincipal" | "Group";
+
+export function principalTypeOfClient(clientId: string): PrincipalType {
+    return clientId.toLowerCase() in INTERACTIVE_CLIENT_IDS ? "User" : "ServicePrincipal";
+}
+
 export function roleDefinitionId(vaultId: string, roleGuid: string): string {
     return `/subscriptions/${subscriptionOf(vaultId)}/providers/Microsoft.Authorization/roleDefinitions/${roleGuid}`;
 }
@@ -31,6 +50,7 @@ export interface GrantTargets {
     tenantId: pulumi.Input<string>;
     identityPrincipalId: pulumi.Input<string>;
     deployerObjectId: pulumi.Input<string>;
+    deployerPrincipalType: pulumi.Input<PrincipalType>;
 }
 
 /** Creates the grants for the chosen authorization model; the pool and certificates depend on all of them. */
@@ -61,18 +81,17 @@ function createAccessPolicyGrants(name: string, t: GrantTargets, opts: pulumi.Cu
 }
 
 function createRbacGrants(name: string, t: GrantTargets, opts: pulumi.CustomResourceOptions): pulumi.CustomResource[] {
-    const assign = (suffix: string, role: string, principalId: pulumi.Input<string>, principalType?: "ServicePrincipal") =>
+    const assign = (suffix: string, role: string, principalId: pulumi.Input<string>, principalType: pulumi.Input<PrincipalType>) =>
         new authorization.RoleAssignment(`${name}-${suffix}`, {
             scope: t.vaultId,
             principalId,
             // A freshly created identity may not have replicated yet; stating its type avoids PrincipalNotFound.
-            ...(principalType ? { principalType } : {}),
+            principalType,
             roleDefinitionId: pulumi.output(t.vaultId).apply((id) => roleDefinitionId(id, role)),
             roleAssignmentName: pulumi.all([t.vaultId, principalId]).apply(([scope, p]) => deterministicGuid(scope, p, role)),
         }, opts);
     return [
         assign("identity-secrets-user", KEY_VAULT_SECRETS_USER, t.identityPrincipalId, "ServicePrincipal"),
-        // The deployer may be a user or a service principal; ARM resolves the type of an existing principal.
-        assign("deployer-certificates-officer", KEY_VAULT_CERTIFICATES_OFFICER, t.deployerObjectId),
+        assign("deployer-certificates-officer", KEY_VAULT_CERTIFICATES_OFFICER, t.deployerObjectId, t.deployerPrincipalType),
     ];
 }

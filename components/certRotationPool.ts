@@ -8,7 +8,7 @@ import * as batch from "@pulumi/azure-native/batch";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import { getClientConfigOutput } from "@pulumi/azuread/getClientConfig";
-import { createGrants } from "./access";
+import { createGrants, type PrincipalType, principalTypeOfClient } from "./access";
 import { KeyVaultCertificate } from "./certificate";
 import { versionlessCertificateId, versionlessSecretId } from "./certificatePolicy";
 import { buildKeyVaultExtension } from "./extension";
@@ -47,9 +47,16 @@ export interface CertRotationPoolArgs {
     tags?: Record<string, string>;
     /**
      * Optional. The principal that runs the deployment and creates the certificates.
-     * Default: the signed-in principal (azuread getClientConfig).
+     * Default: the signed-in principal (azuread getClientConfig); a user when signed in
+     * through the Azure CLI, PowerShell or Visual Studio, otherwise a service principal.
      */
-    deployer?: { objectId: pulumi.Input<string>; tenantId: pulumi.Input<string> };
+    deployer?: Deployer;
+}
+
+export interface Deployer {
+    objectId: pulumi.Input<string>;
+    tenantId: pulumi.Input<string>;
+    principalType: pulumi.Input<PrincipalType>;
 }
 
 export interface CertificateOutputs {
@@ -69,6 +76,12 @@ export function resolveArgs(args: CertRotationPoolArgs): { config: ResolvedConfi
         keyVaultExtension: args.keyVaultExtension,
         tags: args.tags,
     });
+}
+
+/** The principal running the deployment, as Entra ID reports it. */
+function signedInDeployer(parent: pulumi.Resource): Deployer {
+    const client = getClientConfigOutput({ parent });
+    return { objectId: client.objectId, tenantId: client.tenantId, principalType: client.clientId.apply(principalTypeOfClient) };
 }
 
 export class CertRotationPool extends pulumi.ComponentResource {
@@ -91,7 +104,7 @@ export class CertRotationPool extends pulumi.ComponentResource {
         for (const warning of warnings) pulumi.log.warn(warning, this);
         const child: pulumi.CustomResourceOptions = { parent: this };
         const tags = config.tags;
-        const deployer = args.deployer ?? getClientConfigOutput({ parent: this });
+        const deployer = args.deployer ?? signedInDeployer(this);
 
         // 1. The identity the nodes sign in as.
         let identity: { id: pulumi.Output<string>; clientId: pulumi.Output<string>; principalId: pulumi.Output<string> };
@@ -151,6 +164,7 @@ export class CertRotationPool extends pulumi.ComponentResource {
             tenantId: deployer.tenantId,
             identityPrincipalId: identity.principalId,
             deployerObjectId: deployer.objectId,
+            deployerPrincipalType: deployer.principalType,
         }, child);
 
         // 4. Certificates, created once the deployer may create them.

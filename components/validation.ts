@@ -104,7 +104,7 @@ class Checker {
         const record = value as Record<string, unknown>;
         for (const key of Object.keys(record)) {
             if (!known.includes(key)) {
-                this.fail(`${path}.${key}`, record[key], `is not a known field; expected one of ${known.join(", ")}`);
+                this.fail(path ? `${path}.${key}` : key, record[key], `is not a known field; expected one of ${known.join(", ")}`);
             }
         }
         return record;
@@ -478,7 +478,7 @@ export const CONFIG_KEYS = ["batchAccount", "identity", "keyVault", "certificate
  */
 export function validateConfig(raw: Record<string, unknown>): ValidationResult {
     const c = new Checker();
-    c.object("config", raw, CONFIG_KEYS);
+    c.object("", raw, CONFIG_KEYS);
     const batchAccount = checkBatchAccount(c, raw.batchAccount);
     const identity = checkIdentity(c, raw.identity);
     const keyVault = checkKeyVault(c, raw.keyVault);

@@ -96,14 +96,21 @@ export function loadStackConfig(options: { stack?: string; configFile?: string; 
     }
     const doc = readYaml(file);
     const entries = isRecord(doc) && isRecord(doc.config) ? doc.config : {};
+    return configFromValues(project.name, options.stack ?? stackFromFile(file), file, entries, project.defaults);
+}
+
+/** Builds what the CLI would pass from a stack file's `config:` map (also used by tests). */
+export function configFromValues(
+    project: string, stack: string, file: string, entries: Record<string, unknown>, defaults: Record<string, unknown> = {},
+): LoadedConfig {
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
-    for (const [key, value] of Object.entries(project.defaults)) config[key] = asConfigString(value);
+    for (const [key, value] of Object.entries(defaults)) config[key] = asConfigString(value);
     for (const [key, raw] of Object.entries(entries)) {
         const { value, secret } = maskSecure(raw);
-        const full = namespaced(project.name, key);
+        const full = namespaced(project, key);
         config[full] = asConfigString(value);
         if (secret) secretKeys.push(full);
     }
-    return { project: project.name, stack: options.stack ?? stackFromFile(file), file, config, secretKeys };
+    return { project, stack, file, config, secretKeys };
 }

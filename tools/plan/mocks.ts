@@ -9,13 +9,21 @@ import { ARM_ENDPOINT, CERTIFICATE_TYPE, renderRequest } from "./render";
 export const FAKE_SUBSCRIPTION_ID = deterministicGuid("plan", "subscription");
 export const FAKE_TENANT_ID = deterministicGuid("plan", "tenant");
 export const FAKE_DEPLOYER_OBJECT_ID = deterministicGuid("plan", "deployer");
-/** Public cloud suffix: in Azure the vault reports its own URI, which the program uses as given. */
-const VAULT_DNS_SUFFIX = "vault.azure.net";
-
 type State = Record<string, unknown>;
 
-function vaultUri(name: string): string {
-    return `https://${name}.${VAULT_DNS_SUFFIX}/`;
+/**
+ * Vaults in sovereign clouds answer under other DNS suffixes; the mock follows
+ * the region, so the plan shows that URLs come from the vault's own URI.
+ */
+export function vaultDnsSuffix(location: string): string {
+    const region = location.toLowerCase().replace(/\s/g, "");
+    if (region.startsWith("china")) return "vault.azure.cn";
+    if (region.startsWith("usgov") || region.startsWith("usdod")) return "vault.usgovcloudapi.net";
+    return "vault.azure.net";
+}
+
+function vaultUri(name: string, location: string): string {
+    return `https://${name}.${vaultDnsSuffix(location)}/`;
 }
 
 /** The ARM ID a resource gets: the path of its PUT without the query. */
@@ -42,7 +50,7 @@ function newResourceState(type: string, name: string, inputs: State): { id: stri
         case "azure-native:keyvault:Vault": {
             const vaultName = String(inputs.vaultName);
             const properties = (inputs.properties ?? {}) as State;
-            return { id, state: { ...inputs, name: vaultName, properties: { ...properties, vaultUri: vaultUri(vaultName) } } };
+            return { id, state: { ...inputs, name: vaultName, properties: { ...properties, vaultUri: vaultUri(vaultName, String(inputs.location)) } } };
         }
         case "azure-native:batch:BatchAccount":
             return {
@@ -98,7 +106,7 @@ function lookupState(token: string, inputs: State): State {
             return {
                 id: `/subscriptions/${FAKE_SUBSCRIPTION_ID}/resourceGroups/${rg}/providers/Microsoft.KeyVault/vaults/${name}`,
                 name,
-                properties: { tenantId: FAKE_TENANT_ID, vaultUri: vaultUri(name), sku: { family: "A", name: "standard" } },
+                properties: { tenantId: FAKE_TENANT_ID, vaultUri: vaultUri(name, "westus2"), sku: { family: "A", name: "standard" } },
             };
         }
         case "azure-native:batch:getBatchAccount": {

@@ -100,13 +100,21 @@ export async function planLoaded(loaded: LoadedConfig, program: StackProgram = l
     await pulumi.runtime.setMocks(mocks, loaded.project, loaded.stack, false);
     const captured: Captured[] = [];
 
+    let programError: unknown;
     const { result: outputs, warnings } = await collectWarnings(async () => {
         const out = await pulumi.runtime.runInPulumiStack(async () => {
             pulumi.runtime.registerStackTransformation((args) => {
                 captured.push({ resource: args.resource, type: args.type, name: args.name, props: args.props, opts: args.opts });
                 return undefined;
             });
-            return program();
+            // Held and rethrown below: a rejection inside the stack's init would also
+            // surface from the SDK's internals as an unhandled rejection.
+            try {
+                return await program();
+            } catch (err) {
+                programError = err;
+                return {};
+            }
         });
         // Every registration has finished once each resource's URN is known; the
         // stack's own outputs are still being recorded until the RPC queue drains.
@@ -114,6 +122,8 @@ export async function planLoaded(loaded: LoadedConfig, program: StackProgram = l
         await pulumi.runtime.disconnect();
         return out ?? {};
     });
+
+    if (programError !== undefined) throw programError;
 
     const urnOf = new Map<pulumi.Resource, string>();
     for (const c of captured) urnOf.set(c.resource, await settle(c.resource.urn));
