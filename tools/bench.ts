@@ -4,9 +4,10 @@
 // shared machine vary, so it reports rather than fails.
 
 import { spawnSync } from "node:child_process";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 
-const ROOT = resolve(__dirname, "..");
+// Run from the project directory (npm run bench), on the compiled plan that `npm run plan` runs.
+const ROOT = process.cwd();
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const MODULES = [
     "@pulumi/pulumi",
@@ -32,7 +33,7 @@ function time(args: string[]): number {
 }
 
 const load = ["-e", MODULES.map((m) => `require(${JSON.stringify(m)});`).join("")];
-const plan = ["--import", "tsx", join("tools", "plan.ts"), "--stack", "dev"];
+const plan = [join(".cache", "build", "tools", "plan.js"), "--stack", "dev"];
 const loads: number[] = [];
 const plans: number[] = [];
 for (let i = 0; i < RUNS; i++) {
