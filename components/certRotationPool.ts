@@ -101,7 +101,8 @@ export class CertRotationPool extends pulumi.ComponentResource {
         // Bad input throws here, before the component or any child is registered.
         const { config, warnings } = resolveArgs(args);
         super(COMPONENT_TYPE, name, {}, opts);
-        for (const warning of warnings) pulumi.log.warn(warning, this);
+        // Logged, not awaited: a warning must not hold up registration.
+        for (const warning of warnings) void pulumi.log.warn(warning, this);
         const child: pulumi.CustomResourceOptions = { parent: this };
         const tags = config.tags;
         const deployer = args.deployer ?? signedInDeployer(this);
