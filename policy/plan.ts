@@ -1,0 +1,111 @@
+// The offline plan (tools/plan/types.ts) as the rules see a stack, and the
+// report the policy check prints. Pure: the CLI in tools/policy-check.ts does
+// the reading, printing and exit code.
+import type { PlanDocument, PlannedResource } from "../tools/plan/types";
+import { checkStack, KnownIdentity, levelOf, ResourceUnderCheck, StackUnderCheck, TYPES, Violation } from "./rules";
+
+type Obj = Record<string, unknown>;
+
+function isObj(value: unknown): value is Obj {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function optionalString(value: unknown): string | undefined {
+    return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+/**
+ * Checks that a parsed JSON value has the plan's shape, far enough for the
+ * rules to read it; the error names the first field that is wrong.
+ */
+export function parsePlanDocument(value: unknown, source: string): PlanDocument {
+    const fail = (what: string): never => {
+        throw new Error(`${source}: ${what}; expected the JSON written by \`npm run plan -- --json FILE\``);
+    };
+    if (!isObj(value)) return fail("the plan is not a JSON object");
+    if (!Array.isArray(value.resources)) return fail("`resources` is missing or not a list");
+    value.resources.forEach((resource: unknown, index: number) => {
+        if (!isObj(resource)) return fail(`resources[${index}] is not an object`);
+        if (typeof resource.type !== "string") return fail(`resources[${index}].type is missing`);
+        if (typeof resource.name !== "string") return fail(`resources[${index}].name is missing`);
+        if (resource.inputs !== undefined && !isObj(resource.inputs)) return fail(`resources[${index}].inputs is not an object`);
+        if (resource.request !== undefined && !(isObj(resource.request) && isObj(resource.request.body))) {
+            return fail(`resources[${index}].request has no body object`);
+        }
+        return undefined;
+    });
+    if (value.outputs !== undefined && !isObj(value.outputs)) return fail("`outputs` is not an object");
+    return value as unknown as PlanDocument;
+}
+
+function toResource(resource: PlannedResource): ResourceUnderCheck {
+    return {
+        type: resource.type,
+        name: resource.name,
+        urn: resource.urn,
+        inputs: isObj(resource.inputs) ? resource.inputs : {},
+        request: resource.request ? { method: resource.request.method, url: resource.request.url, body: resource.request.body } : undefined,
+    };
+}
+
+/**
+ * Identities whose output values the plan knows: the stack's exported identity
+ * (identityId / identityClientId / identityPrincipalId, as the mocks answer),
+ * and any identity resource that carries its own `outputs`.
+ */
+export function identitiesFromPlan(plan: PlanDocument): KnownIdentity[] {
+    const identities: KnownIdentity[] = [];
+    const outputs = isObj(plan.outputs) ? plan.outputs : {};
+    const exported = {
+        resourceId: optionalString(outputs.identityId),
+        clientId: optionalString(outputs.identityClientId),
+        principalId: optionalString(outputs.identityPrincipalId),
+    };
+    if (exported.resourceId || exported.clientId) identities.push(exported);
+    for (const resource of plan.resources) {
+        const own: unknown = (resource as unknown as Obj).outputs;
+        if (resource.type !== TYPES.identity || !isObj(own)) continue;
+        identities.push({
+            resourceId: optionalString(own.id),
+            clientId: optionalString(own.clientId),
+            principalId: optionalString(own.principalId),
+        });
+    }
+    return identities;
+}
+
+export function stackFromPlan(plan: PlanDocument): StackUnderCheck {
+    return { resources: plan.resources.map(toResource), identities: identitiesFromPlan(plan) };
+}
+
+export interface PolicyReport {
+    mandatory: Violation[];
+    advisory: Violation[];
+}
+
+export function checkPlan(plan: PlanDocument): PolicyReport {
+    const violations = checkStack(stackFromPlan(plan));
+    return {
+        mandatory: violations.filter((v) => levelOf(v) === "mandatory"),
+        advisory: violations.filter((v) => levelOf(v) === "advisory"),
+    };
+}
+
+function compact(value: unknown): string {
+    const text = JSON.stringify(value) ?? String(value);
+    return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+}
+
+export function formatViolation(label: "ERROR" | "WARNING", v: Violation): string {
+    return `${label} [${v.rule}] ${v.resource}: ${v.message}\n    value: ${compact(v.value)}`;
+}
+
+export function formatReport(stackName: string, report: PolicyReport): string {
+    const lines = [
+        ...report.mandatory.map((v) => formatViolation("ERROR", v)),
+        ...report.advisory.map((v) => formatViolation("WARNING", v)),
+    ];
+    const verdict = report.mandatory.length > 0 ? "FAILED" : "passed";
+    lines.push(`policy check of ${stackName}: ${verdict}: ${report.mandatory.length} mandatory violation(s), ${report.advisory.length} advisory warning(s)`);
+    return lines.join("\n");
+}

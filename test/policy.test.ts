@@ -1,0 +1,753 @@
+// The guardrails: every rule passes a compliant plan and fails a plan broken in
+// the way it guards against (table-driven); the policy pack registers each rule
+// with its level; `npm run policy` exits non-zero exactly when a mandatory rule
+// fails, and says why.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import type { PolicyResource, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import { AnalyzeRequest, AnalyzeResponse, AnalyzerInfo, AnalyzerResourceOptions, EnforcementLevel } from "@pulumi/pulumi/proto/analyzer_pb";
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { policies, POLICY_PACK_NAME } from "../policy/policies";
+import { checkPlan, stackFromPlan } from "../policy/plan";
+import { checkStack, RULES, Violation } from "../policy/rules";
+import { planStack } from "../tools/plan/run";
+import type { PlanDocument } from "../tools/plan/types";
+import {
+    CLIENT_ID,
+    clonePlan,
+    IDENTITY_ID,
+    compliantPlan,
+    findResource,
+    OTHER_CLIENT_ID,
+    PlanOptions,
+    PRINCIPAL_ID,
+} from "./fixtures/policy-plan";
+
+const REPO_ROOT = path.resolve(__dirname, "..");
+const CERT = "pulumi-nodejs:dynamic/batch-cert-rotation:KeyVaultCertificate";
+const POOL = "azure-native:batch:Pool";
+const VAULT = "azure-native:keyvault:Vault";
+
+// ---- access to nested plan fields -----------------------------------------
+
+type Obj = Record<string, unknown>;
+
+function at(value: unknown, ...keys: (string | number)[]): Obj {
+    let current: unknown = value;
+    for (const key of keys) {
+        assert.ok(typeof current === "object" && current !== null, `fixture has no ${keys.join(".")}`);
+        current = (current as Obj)[String(key)];
+    }
+    assert.ok(typeof current === "object" && current !== null, `fixture's ${keys.join(".")} is not an object`);
+    return current as Obj;
+}
+
+const poolInputs = (plan: PlanDocument) => findResource(plan, POOL).inputs;
+const extension = (plan: PlanDocument) => at(poolInputs(plan), "deploymentConfiguration", "virtualMachineConfiguration", "extensions", 0);
+const secretsSettings = (plan: PlanDocument) => at(extension(plan), "settings", "secretsManagementSettings");
+const authSettings = (plan: PlanDocument) => at(extension(plan), "settings", "authenticationSettings");
+const vmConfig = (plan: PlanDocument) => at(poolInputs(plan), "deploymentConfiguration", "virtualMachineConfiguration");
+const vaultProperties = (plan: PlanDocument) => at(findResource(plan, VAULT).inputs, "properties");
+const certificate = (plan: PlanDocument) => at(findResource(plan, CERT).inputs, "certificate");
+const certRequestPolicy = (plan: PlanDocument) => {
+    const request = findResource(plan, CERT).request;
+    assert.ok(request, "fixture certificate has a rendered request");
+    return at(request.body, "policy");
+};
+const permissions = (plan: PlanDocument, nameSuffix: string) =>
+    at(findResource(plan, "azure-native:keyvault:AccessPolicy", nameSuffix).inputs, "policy", "permissions");
+
+function plan(options: PlanOptions, change?: (p: PlanDocument) => void): () => PlanDocument {
+    return () => {
+        const p = clonePlan(compliantPlan(options));
+        change?.(p);
+        return p;
+    };
+}
+
+const linux: PlanOptions = { os: "linux" };
+const windows: PlanOptions = { os: "windows" };
+const accessPolicies: PlanOptions = { authorization: "accessPolicy" };
+
+// ---- the table: for every rule, plans that pass and plans that fail --------
+
+interface Case {
+    title: string;
+    plan: () => PlanDocument;
+}
+
+interface RuleCases {
+    rule: string;
+    pass: Case[];
+    fail: Case[];
+}
+
+const CASES: RuleCases[] = [
+    {
+        rule: "kv-extension-versionless-secret-url",
+        pass: [
+            { title: "Linux: bare versionless URL", plan: plan(linux) },
+            { title: "Windows: versionless URL object", plan: plan(windows) },
+        ],
+        fail: [
+            {
+                title: "Linux: URL with a version segment (as in the how-to)",
+                plan: plan(linux, (p) => {
+                    secretsSettings(p).observedCertificates = ["https://kv-batch-dev.vault.azure.net/secrets/authcert/8f5f3f491afd48cb99286ba2aacd39af"];
+                }),
+            },
+            {
+                title: "Windows: URL with a version segment",
+                plan: plan(windows, (p) => {
+                    at(secretsSettings(p), "observedCertificates", 0).url = "https://kv-batch-dev.vault.azure.net/secrets/authcert/8f5f3f491afd48cb99286ba2aacd39af";
+                }),
+            },
+            {
+                title: "a /certificates/ URL, which carries no private key",
+                plan: plan(linux, (p) => { secretsSettings(p).observedCertificates = ["https://kv-batch-dev.vault.azure.net/certificates/authcert"]; }),
+            },
+            {
+                title: "plain http",
+                plan: plan(linux, (p) => { secretsSettings(p).observedCertificates = ["http://kv-batch-dev.vault.azure.net/secrets/authcert"]; }),
+            },
+        ],
+    },
+    {
+        rule: "kv-extension-msi-client-id-set",
+        pass: [
+            { title: "client ID set", plan: plan(linux) },
+            {
+                title: "no user-assigned identity on the pool",
+                plan: plan(linux, (p) => { delete poolInputs(p).identity; delete authSettings(p).msiClientId; }),
+            },
+        ],
+        fail: [
+            { title: "msiClientId missing", plan: plan(linux, (p) => { delete authSettings(p).msiClientId; }) },
+            { title: "msiClientId empty", plan: plan(windows, (p) => { authSettings(p).msiClientId = ""; }) },
+        ],
+    },
+    {
+        rule: "kv-extension-msi-client-id-attached",
+        pass: [
+            { title: "client ID of the attached identity", plan: plan(linux) },
+            { title: "same GUID in upper case", plan: plan(linux, (p) => { authSettings(p).msiClientId = CLIENT_ID.toUpperCase(); }) },
+            {
+                title: "the pool's outputs name the identity's client ID",
+                plan: plan(linux, (p) => {
+                    p.outputs = {};
+                    poolInputs(p).identity = {
+                        type: "UserAssigned",
+                        userAssignedIdentities: { [IDENTITY_ID]: { clientId: CLIENT_ID, principalId: PRINCIPAL_ID } },
+                    };
+                }),
+            },
+            {
+                title: "adopted identity whose client ID the plan does not know",
+                plan: plan(linux, (p) => { p.outputs = {}; authSettings(p).msiClientId = OTHER_CLIENT_ID; }),
+            },
+        ],
+        fail: [
+            { title: "another identity's client ID", plan: plan(linux, (p) => { authSettings(p).msiClientId = OTHER_CLIENT_ID; }) },
+            {
+                title: "adopted identity: the pool's outputs name a different client ID",
+                plan: plan(linux, (p) => {
+                    p.outputs = {};
+                    poolInputs(p).identity = {
+                        type: "UserAssigned",
+                        userAssignedIdentities: { [IDENTITY_ID]: { clientId: OTHER_CLIENT_ID, principalId: PRINCIPAL_ID } },
+                    };
+                }),
+            },
+        ],
+    },
+    {
+        rule: "kv-extension-matches-os",
+        pass: [
+            { title: "KeyVaultForLinux on batch.node.ubuntu 24.04", plan: plan(linux) },
+            { title: "KeyVaultForWindows on batch.node.windows amd64", plan: plan(windows) },
+        ],
+        fail: [
+            { title: "KeyVaultForWindows on Ubuntu", plan: plan(linux, (p) => { extension(p).type = "KeyVaultForWindows"; }) },
+            { title: "KeyVaultForLinux on Windows", plan: plan(windows, (p) => { extension(p).type = "KeyVaultForLinux"; }) },
+            {
+                title: "KeyVaultForWindows on another Linux agent",
+                plan: plan(linux, (p) => { vmConfig(p).nodeAgentSkuId = "batch.node.el 9"; extension(p).type = "KeyVaultForWindows"; }),
+            },
+        ],
+    },
+    {
+        rule: "keyvault-access-policy-no-all-or-purge",
+        pass: [{ title: "listed certificate and secret operations", plan: plan(accessPolicies) }],
+        fail: [
+            { title: "AccessPolicy grants certificates purge", plan: plan(accessPolicies, (p) => { (permissions(p, "deployer-access").certificates as string[]).push("purge"); }) },
+            { title: "AccessPolicy grants keys All", plan: plan(accessPolicies, (p) => { permissions(p, "deployer-access").keys = ["All"]; }) },
+            { title: "AccessPolicy grants storage all", plan: plan(accessPolicies, (p) => { permissions(p, "deployer-access").storage = ["all"]; }) },
+            {
+                title: "inline vault access policy grants secrets all",
+                plan: plan(accessPolicies, (p) => {
+                    vaultProperties(p).accessPolicies = [{ tenantId: "t", objectId: "someone", permissions: { secrets: ["all"] } }];
+                }),
+            },
+        ],
+    },
+    {
+        rule: "pool-identity-secret-read-only",
+        pass: [
+            { title: "access policy: secrets get, list", plan: plan(accessPolicies) },
+            { title: "RBAC: Key Vault Secrets User", plan: plan({ authorization: "rbac" }) },
+        ],
+        fail: [
+            { title: "identity may also set secrets", plan: plan(accessPolicies, (p) => { (permissions(p, "identity-access").secrets as string[]).push("set"); }) },
+            { title: "identity may read certificates", plan: plan(accessPolicies, (p) => { permissions(p, "identity-access").certificates = ["get"]; }) },
+            {
+                title: "identity assigned Key Vault Certificates Officer",
+                plan: plan({ authorization: "rbac" }, (p) => {
+                    findResource(p, "azure-native:authorization:RoleAssignment", "identity-secrets-user").inputs.roleDefinitionId =
+                        "/subscriptions/x/providers/Microsoft.Authorization/roleDefinitions/a4417e6f-fecd-4de8-b567-7b0420556985";
+                }),
+            },
+            {
+                title: "inline vault access policy gives the identity secret delete",
+                plan: plan(accessPolicies, (p) => {
+                    vaultProperties(p).accessPolicies = [{ tenantId: "t", objectId: PRINCIPAL_ID, permissions: { secrets: ["get", "delete"] } }];
+                }),
+            },
+        ],
+    },
+    {
+        rule: "certificate-auto-renew",
+        pass: [
+            { title: "daysBeforeExpiry", plan: plan(linux) },
+            { title: "lifetimePercentage", plan: plan(linux, (p) => { certificate(p).renewal = { lifetimePercentage: 80 }; }) },
+        ],
+        fail: [
+            { title: "no renewal in the inputs", plan: plan(linux, (p) => { delete certificate(p).renewal; }) },
+            {
+                title: "request's lifetime action is EmailContacts",
+                plan: plan(linux, (p) => { at(certRequestPolicy(p), "lifetime_actions", 0, "action").action_type = "EmailContacts"; }),
+            },
+            { title: "request has no lifetime actions", plan: plan(linux, (p) => { certRequestPolicy(p).lifetime_actions = []; }) },
+            {
+                title: "request's AutoRenew has no trigger",
+                plan: plan(linux, (p) => { at(certRequestPolicy(p), "lifetime_actions", 0).trigger = {}; }),
+            },
+        ],
+    },
+    {
+        rule: "certificate-rsa-min-2048",
+        pass: [
+            { title: "RSA 2048", plan: plan(linux) },
+            { title: "RSA 4096", plan: plan(linux, (p) => { certificate(p).keySize = 4096; at(certRequestPolicy(p), "key_props").key_size = 4096; }) },
+            {
+                title: "EC key (no RSA size)",
+                plan: plan(linux, (p) => {
+                    Object.assign(certificate(p), { keyType: "EC", keySize: undefined, curve: "P-256" });
+                    Object.assign(at(certRequestPolicy(p), "key_props"), { kty: "EC", key_size: undefined, crv: "P-256" });
+                }),
+            },
+        ],
+        fail: [
+            { title: "inputs RSA 1024", plan: plan(linux, (p) => { certificate(p).keySize = 1024; }) },
+            { title: "request RSA 1024", plan: plan(linux, (p) => { at(certRequestPolicy(p), "key_props").key_size = 1024; }) },
+            { title: "RSA key with no size", plan: plan(linux, (p) => { delete certificate(p).keySize; }) },
+        ],
+    },
+    {
+        rule: "certificate-key-exportable",
+        pass: [{ title: "exportable key", plan: plan(linux) }],
+        fail: [
+            { title: "request key not exportable", plan: plan(linux, (p) => { at(certRequestPolicy(p), "key_props").exportable = false; }) },
+            { title: "request drops the exportable flag", plan: plan(linux, (p) => { delete at(certRequestPolicy(p), "key_props").exportable; }) },
+            { title: "inputs say not exportable", plan: plan(linux, (p) => { certificate(p).exportable = false; }) },
+        ],
+    },
+    {
+        rule: "keyvault-soft-delete",
+        pass: [
+            { title: "enableSoftDelete true", plan: plan(linux) },
+            { title: "enableSoftDelete omitted (Azure's default is on)", plan: plan(linux, (p) => { delete vaultProperties(p).enableSoftDelete; }) },
+        ],
+        fail: [{ title: "enableSoftDelete false", plan: plan(linux, (p) => { vaultProperties(p).enableSoftDelete = false; }) }],
+    },
+    {
+        rule: "keyvault-purge-protection",
+        pass: [{ title: "purge protection on", plan: plan(linux) }],
+        fail: [{ title: "purge protection omitted", plan: plan(linux, (p) => { delete vaultProperties(p).enablePurgeProtection; }) }],
+    },
+    {
+        rule: "keyvault-rbac-authorization",
+        pass: [{ title: "RBAC vault", plan: plan({ authorization: "rbac" }) }],
+        fail: [{ title: "access-policy vault", plan: plan(accessPolicies) }],
+    },
+    {
+        rule: "keyvault-network-default-deny",
+        pass: [{ title: "defaultAction Deny", plan: plan(linux) }],
+        fail: [
+            { title: "no networkAcls", plan: plan(linux, (p) => { delete vaultProperties(p).networkAcls; }) },
+            { title: "defaultAction Allow", plan: plan(linux, (p) => { at(vaultProperties(p), "networkAcls").defaultAction = "Allow"; }) },
+        ],
+    },
+    {
+        rule: "certificate-validity-max-12-months",
+        pass: [{ title: "12 months", plan: plan(linux) }],
+        fail: [
+            { title: "inputs 24 months", plan: plan(linux, (p) => { certificate(p).validityInMonths = 24; }) },
+            { title: "request 13 months", plan: plan(linux, (p) => { at(certRequestPolicy(p), "x509_props").validity_months = 13; }) },
+        ],
+    },
+    {
+        rule: "kv-extension-polling-interval-max-3600",
+        pass: [
+            { title: "300 s", plan: plan(linux) },
+            { title: "3600 s", plan: plan(windows, (p) => { secretsSettings(p).pollingIntervalInS = "3600"; }) },
+        ],
+        fail: [
+            { title: "7200 s", plan: plan(linux, (p) => { secretsSettings(p).pollingIntervalInS = "7200"; }) },
+            { title: "not a number", plan: plan(linux, (p) => { secretsSettings(p).pollingIntervalInS = "hourly"; }) },
+        ],
+    },
+    {
+        rule: "pool-simplified-node-communication",
+        pass: [{ title: "Simplified", plan: plan(linux) }],
+        fail: [
+            { title: "mode omitted", plan: plan(linux, (p) => { delete poolInputs(p).targetNodeCommunicationMode; }) },
+            { title: "Classic", plan: plan(linux, (p) => { poolInputs(p).targetNodeCommunicationMode = "Classic"; }) },
+        ],
+    },
+    {
+        rule: "pool-node-agent-sku-not-retired",
+        pass: [
+            { title: "batch.node.ubuntu 24.04", plan: plan(linux) },
+            { title: "batch.node.windows amd64", plan: plan(windows) },
+        ],
+        fail: [
+            { title: "batch.node.ubuntu 20.04 (the how-to's)", plan: plan(linux, (p) => { vmConfig(p).nodeAgentSkuId = "batch.node.ubuntu 20.04"; }) },
+            { title: "batch.node.centos 7", plan: plan(linux, (p) => { vmConfig(p).nodeAgentSkuId = "batch.node.centos 7"; }) },
+        ],
+    },
+];
+
+function violationsOf(rule: string, p: PlanDocument): Violation[] {
+    return checkStack(stackFromPlan(p)).filter((v) => v.rule === rule);
+}
+
+void describe("policy rules", () => {
+    void it("has a passing and a failing case for every rule", () => {
+        assert.deepEqual(CASES.map((c) => c.rule).sort(), RULES.map((r) => r.name).sort());
+        for (const c of CASES) {
+            assert.ok(c.pass.length > 0 && c.fail.length > 0, `${c.rule} needs both a passing and a failing case`);
+        }
+    });
+
+    for (const c of CASES) {
+        void describe(c.rule, () => {
+            for (const pass of c.pass) {
+                void it(`passes: ${pass.title}`, () => {
+                    assert.deepEqual(violationsOf(c.rule, pass.plan()), []);
+                });
+            }
+            for (const fail of c.fail) {
+                void it(`fails: ${fail.title}`, () => {
+                    const found = violationsOf(c.rule, fail.plan());
+                    assert.ok(found.length > 0, `${c.rule} let "${fail.title}" through`);
+                    for (const v of found) {
+                        assert.match(v.resource, /^certpool-/, "the violation names the resource");
+                        assert.ok(v.message.length > 20, "the violation says what is wrong");
+                        assert.notEqual(v.value, undefined, "the violation carries the offending value");
+                    }
+                });
+            }
+        });
+    }
+
+    void it("finds no mandatory violation in compliant plans of either OS and authorization", () => {
+        for (const os of ["linux", "windows"] as const) {
+            for (const authorization of ["accessPolicy", "rbac"] as const) {
+                assert.deepEqual(checkPlan(compliantPlan({ os, authorization })).mandatory, [], `${os}/${authorization}`);
+            }
+        }
+    });
+
+    void it("reports the how-to's retired image and node agent as advisory, not mandatory", () => {
+        const p = plan(linux, (q) => {
+            vmConfig(q).nodeAgentSkuId = "batch.node.ubuntu 20.04";
+            vmConfig(q).imageReference = { publisher: "canonical", offer: "ubuntuserver", sku: "20.04-lts", version: "latest" };
+            poolInputs(q).vmSize = "STANDARD_DS2_V2";
+        })();
+        const report = checkPlan(p);
+        assert.deepEqual(report.mandatory, []);
+        assert.ok(report.advisory.some((v) => v.rule === "pool-node-agent-sku-not-retired" && v.value === "batch.node.ubuntu 20.04"));
+    });
+
+    void it("checks the ARM request body of the pool too, so a hand-edited request fails", () => {
+        const p = compliantPlan(linux);
+        const request = findResource(p, POOL).request;
+        assert.ok(request);
+        const extensionBody = at(request.body, "properties", "deploymentConfiguration", "virtualMachineConfiguration", "extensions", 0);
+        at(extensionBody, "settings", "secretsManagementSettings").observedCertificates =
+            ["https://kv-batch-dev.vault.azure.net/secrets/authcert/0123456789abcdef0123456789abcdef"];
+        assert.equal(violationsOf("kv-extension-versionless-secret-url", p).length, 1);
+    });
+});
+
+// ---- the policy pack's wiring ----------------------------------------------
+
+function resourceArgs(type: string, name: string, props: Obj): ResourceValidationArgs {
+    // Only the fields the policies read; the engine supplies the rest.
+    return { type, name, urn: `urn:pulumi:dev::p::${type}::${name}`, props } as unknown as ResourceValidationArgs;
+}
+
+function runResourcePolicy(name: string, args: ResourceValidationArgs): string[] {
+    const policy = policies.find((p) => p.name === name);
+    assert.ok(policy && "validateResource" in policy && typeof policy.validateResource === "function", `${name} is a resource policy`);
+    const messages: string[] = [];
+    void policy.validateResource(args, (message) => { messages.push(message); });
+    return messages;
+}
+
+void describe("policy pack wiring", () => {
+    void it(`is named ${POLICY_PACK_NAME}`, () => {
+        assert.equal(POLICY_PACK_NAME, "batch-cert-rotation-guardrails");
+    });
+
+    void it("registers every rule once, with its enforcement level and anchor", () => {
+        assert.equal(policies.length, RULES.length);
+        assert.equal(new Set(policies.map((p) => p.name)).size, policies.length, "policy names are unique");
+        for (const rule of RULES) {
+            const policy = policies.find((p) => p.name === rule.name);
+            assert.ok(policy, `${rule.name} is registered`);
+            assert.equal(policy.enforcementLevel, rule.level, `${rule.name} level`);
+            assert.ok(policy.description.includes(rule.anchor), `${rule.name} description names its anchor`);
+            const kind = "validateStack" in policy ? "stack" : "validateResource" in policy ? "resource" : "none";
+            assert.equal(kind, rule.kind, `${rule.name} is a ${rule.kind} policy`);
+        }
+    });
+
+    void it("makes the required guardrails mandatory and the recommendations advisory", () => {
+        const level = (name: string) => policies.find((p) => p.name === name)?.enforcementLevel;
+        for (const name of [
+            "kv-extension-versionless-secret-url", "kv-extension-msi-client-id-set", "kv-extension-msi-client-id-attached",
+            "kv-extension-matches-os", "keyvault-access-policy-no-all-or-purge", "pool-identity-secret-read-only",
+            "certificate-auto-renew", "certificate-rsa-min-2048", "certificate-key-exportable", "keyvault-soft-delete",
+        ]) assert.equal(level(name), "mandatory", name);
+        for (const name of [
+            "keyvault-purge-protection", "keyvault-rbac-authorization", "keyvault-network-default-deny",
+            "certificate-validity-max-12-months", "kv-extension-polling-interval-max-3600",
+            "pool-simplified-node-communication", "pool-node-agent-sku-not-retired",
+        ]) assert.equal(level(name), "advisory", name);
+    });
+
+    void it("reports a resource policy's violation through the engine's callback, and ignores other types", () => {
+        const good = compliantPlan(linux);
+        const bad = clonePlan(good);
+        secretsSettings(bad).observedCertificates = ["https://kv.vault.azure.net/secrets/authcert/abc123"];
+        assert.deepEqual(runResourcePolicy("kv-extension-versionless-secret-url", resourceArgs(POOL, "certpool-pool", poolInputs(good))), []);
+        const messages = runResourcePolicy("kv-extension-versionless-secret-url", resourceArgs(POOL, "certpool-pool", poolInputs(bad)));
+        assert.equal(messages.length, 1);
+        assert.match(messages[0], /certpool-pool: .*abc123.*versionless/);
+        assert.deepEqual(runResourcePolicy("kv-extension-versionless-secret-url", resourceArgs(VAULT, "certpool-vault", poolInputs(bad))), []);
+    });
+
+    void it("checks msiClientId against the identity the pool depends on, from the engine's outputs", () => {
+        const p = compliantPlan(linux);
+        const identityUrn = "urn:pulumi:dev::p::azure-native:managedidentity:UserAssignedIdentity::certpool-identity";
+        const identity = {
+            type: "azure-native:managedidentity:UserAssignedIdentity", name: "certpool-identity", urn: identityUrn,
+            props: { clientId: CLIENT_ID, principalId: PRINCIPAL_ID }, dependencies: [], propertyDependencies: {},
+        } as unknown as PolicyResource;
+        const pool = (msi: string) => {
+            const q = clonePlan(p);
+            authSettings(q).msiClientId = msi;
+            // The engine gives no identity resource ID here: the link is the property dependency.
+            return {
+                type: POOL, name: "certpool-pool", urn: "urn:pulumi:dev::p::azure-native:batch:Pool::certpool-pool",
+                props: { ...poolInputs(q), identity: { type: "UserAssigned", userAssignedIdentities: ["unknown-id"] } },
+                dependencies: [identity], propertyDependencies: { identity: [identity] },
+            } as unknown as PolicyResource;
+        };
+        const run = (msi: string) => {
+            const policy = policies.find((q) => q.name === "kv-extension-msi-client-id-attached");
+            assert.ok(policy && "validateStack" in policy);
+            const reported: { message: string; urn?: string }[] = [];
+            const args = { resources: [identity, pool(msi)] } as unknown as StackValidationArgs;
+            void policy.validateStack(args, (message, urn) => { reported.push({ message, urn }); });
+            return reported;
+        };
+        assert.deepEqual(run(CLIENT_ID), []);
+        const reported = run(OTHER_CLIENT_ID);
+        assert.equal(reported.length, 1);
+        assert.equal(reported[0].urn, "urn:pulumi:dev::p::azure-native:batch:Pool::certpool-pool");
+        assert.match(reported[0].message, new RegExp(OTHER_CLIENT_ID));
+    });
+});
+
+// ---- the CLI: npm run policy -- --plan FILE ----------------------------------
+
+const TSX_CLI = require.resolve("tsx/cli");
+
+function runPolicyCli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+    const result = spawnSync(process.execPath, [TSX_CLI, "tools/policy-check.ts", ...args], {
+        cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000,
+    });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function writePlan(p: unknown, name = "plan.json"): string {
+    const dir = mkdtempSync(path.join(tmpdir(), "policy-check-"));
+    const file = path.join(dir, name);
+    writeFileSync(file, typeof p === "string" ? p : JSON.stringify(p, null, 2));
+    return file;
+}
+
+const VERSION = "8f5f3f491afd48cb99286ba2aacd39af";
+
+function accessPolicy(p: PlanDocument, nameSuffix: string) {
+    return p.resources.find((r) => r.type === "azure-native:keyvault:AccessPolicy" && r.name.endsWith(nameSuffix));
+}
+
+/** One way to break each mandatory rule, in any plan (Linux or Windows, access policies or RBAC). */
+const MANDATORY_BREAKS: Record<string, (p: PlanDocument) => void> = {
+    "kv-extension-versionless-secret-url": (p) => {
+        const settings = secretsSettings(p);
+        settings.observedCertificates = (settings.observedCertificates as unknown[]).map((entry) =>
+            typeof entry === "string" ? `${entry}/${VERSION}` : { ...(entry as Obj), url: `${String((entry as Obj).url)}/${VERSION}` });
+    },
+    "kv-extension-msi-client-id-set": (p) => { delete authSettings(p).msiClientId; },
+    "kv-extension-msi-client-id-attached": (p) => { authSettings(p).msiClientId = OTHER_CLIENT_ID; },
+    "kv-extension-matches-os": (p) => {
+        extension(p).type = extension(p).type === "KeyVaultForLinux" ? "KeyVaultForWindows" : "KeyVaultForLinux";
+    },
+    "keyvault-access-policy-no-all-or-purge": (p) => {
+        vaultProperties(p).accessPolicies = [{ tenantId: "t", objectId: "someone", permissions: { keys: ["purge"] } }];
+    },
+    "pool-identity-secret-read-only": (p) => {
+        const identityAccess = accessPolicy(p, "identity-access");
+        if (identityAccess) {
+            (at(identityAccess.inputs, "policy", "permissions").secrets as string[]).push("set");
+        } else {
+            // Key Vault Administrator instead of Key Vault Secrets User.
+            findResource(p, "azure-native:authorization:RoleAssignment", "identity-secrets-user").inputs.roleDefinitionId =
+                "/subscriptions/x/providers/Microsoft.Authorization/roleDefinitions/00482a5a-887f-4fb3-b363-3b7fe8e74483";
+        }
+    },
+    "certificate-auto-renew": (p) => { delete certificate(p).renewal; },
+    "certificate-rsa-min-2048": (p) => { Object.assign(certificate(p), { keyType: "RSA", keySize: 1024 }); },
+    "certificate-key-exportable": (p) => { at(certRequestPolicy(p), "key_props").exportable = false; },
+    "keyvault-soft-delete": (p) => { vaultProperties(p).enableSoftDelete = false; },
+};
+
+void describe("npm run policy", () => {
+    void it("has a break for every mandatory rule", () => {
+        assert.deepEqual(Object.keys(MANDATORY_BREAKS).sort(),
+            RULES.filter((r) => r.level === "mandatory").map((r) => r.name).sort());
+    });
+
+    for (const [rule, breakIt] of Object.entries(MANDATORY_BREAKS)) {
+        void it(`fails the plan when ${rule} is broken, naming only that rule`, () => {
+            const p = clonePlan(compliantPlan());
+            breakIt(p);
+            const mandatory = checkPlan(p).mandatory.map((v) => v.rule);
+            assert.deepEqual([...new Set(mandatory)], [rule]);
+        });
+    }
+
+    void it("exits 0 on a compliant plan and prints the verdict", () => {
+        const result = runPolicyCli("--plan", writePlan(compliantPlan()));
+        assert.equal(result.status, 0, result.stderr);
+        assert.match(result.stdout, /policy check of fixture: passed: 0 mandatory violation\(s\), 0 advisory warning\(s\)/);
+    });
+
+    void it("exits 0 with warnings when only advisory rules fail", () => {
+        const result = runPolicyCli("--plan", writePlan(compliantPlan(accessPolicies)));
+        assert.equal(result.status, 0, result.stderr);
+        assert.match(result.stdout, /WARNING \[keyvault-rbac-authorization\] certpool-vault: /);
+        assert.doesNotMatch(result.stdout, /ERROR/);
+    });
+
+    void it("exits non-zero on a versioned secret URL, printing rule, resource and value", () => {
+        const p = clonePlan(compliantPlan());
+        MANDATORY_BREAKS["kv-extension-versionless-secret-url"](p);
+        const result = runPolicyCli("--plan", writePlan(p));
+        assert.equal(result.status, 1);
+        assert.match(result.stdout, /ERROR \[kv-extension-versionless-secret-url\] certpool-pool: /);
+        assert.match(result.stdout, /value: "https:\/\/kv-batch-dev\.vault\.azure\.net\/secrets\/authcert\/8f5f3f491afd48cb99286ba2aacd39af"/);
+        assert.match(result.stdout, /FAILED: 1 mandatory violation/);
+    });
+
+    void it("exits non-zero when the key is not exportable in the rendered request", () => {
+        const p = clonePlan(compliantPlan());
+        MANDATORY_BREAKS["certificate-key-exportable"](p);
+        const result = runPolicyCli("--plan", writePlan(p));
+        assert.equal(result.status, 1);
+        assert.match(result.stdout, /ERROR \[certificate-key-exportable\] certpool-cert-authcert: request body policy\.key_props\.exportable is false/);
+    });
+
+    void it("explains a missing plan file", () => {
+        const result = runPolicyCli("--plan", path.join(tmpdir(), "no-such-plan.json"));
+        assert.equal(result.status, 2);
+        assert.match(result.stderr, /no-such-plan\.json does not exist; write it with `npm run plan -- --json/);
+    });
+
+    void it("explains a plan that is not JSON", () => {
+        const result = runPolicyCli("--plan", writePlan("{ not json"));
+        assert.equal(result.status, 2);
+        assert.match(result.stderr, /is not valid JSON/);
+    });
+
+    void it("explains a JSON file that is not a plan", () => {
+        const result = runPolicyCli("--plan", writePlan({ stack: "dev", resources: [{ name: "x" }] }));
+        assert.equal(result.status, 2);
+        assert.match(result.stderr, /resources\[0\]\.type is missing/);
+    });
+
+    void it("asks for --plan", () => {
+        const result = runPolicyCli();
+        assert.equal(result.status, 2);
+        assert.match(result.stderr, /--plan FILE is required/);
+    });
+});
+
+// ---- the real offline plans of every stack and example ------------------------
+
+interface PlanTarget {
+    label: string;
+    options: { stack?: string; configFile?: string };
+}
+
+function planTargets(): PlanTarget[] {
+    const stacks = readdirSync(REPO_ROOT).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f)).map((f) => f.slice("Pulumi.".length, -".yaml".length));
+    const examples = readdirSync(path.join(REPO_ROOT, "examples")).filter((f) => f.endsWith(".yaml"));
+    return [
+        ...stacks.map((stack) => ({ label: `stack ${stack}`, options: { stack } })),
+        ...examples.map((file) => ({ label: `example ${file}`, options: { configFile: path.join(REPO_ROOT, "examples", file) } })),
+    ];
+}
+
+const realPlans = new Map<string, Promise<PlanDocument>>();
+
+/** Each target is planned once per run (about 2 s each); tests get their own copy to mutate. */
+async function realPlan(target: PlanTarget): Promise<PlanDocument> {
+    if (!realPlans.has(target.label)) realPlans.set(target.label, planStack({ ...target.options, projectDir: REPO_ROOT }));
+    return clonePlan(await (realPlans.get(target.label) as Promise<PlanDocument>));
+}
+
+void describe("real offline plans", () => {
+    const targets = planTargets();
+
+    void it("cover the dev and prod stacks and both how-to examples", () => {
+        const labels = targets.map((t) => t.label);
+        for (const expected of ["stack dev", "stack prod", "example how-to-linux.yaml", "example how-to-windows.yaml"]) {
+            assert.ok(labels.includes(expected), `${expected} is planned (found ${labels.join(", ")})`);
+        }
+    });
+
+    for (const target of targets) {
+        void it(`${target.label} passes every mandatory rule`, async () => {
+            const report = checkPlan(await realPlan(target));
+            assert.deepEqual(report.mandatory.map((v) => `${v.rule} ${v.resource}: ${v.message}`), []);
+        });
+    }
+
+    void it("warns, without failing, that the Linux how-to uses a retired node agent", async () => {
+        const target = targets.find((t) => t.label === "example how-to-linux.yaml");
+        assert.ok(target);
+        const report = checkPlan(await realPlan(target));
+        assert.deepEqual(report.mandatory, []);
+        assert.ok(report.advisory.some((v) => v.rule === "pool-node-agent-sku-not-retired" && v.value === "batch.node.ubuntu 20.04"),
+            "advisory warning for batch.node.ubuntu 20.04");
+    });
+
+    for (const label of ["stack dev", "stack prod"]) {
+        for (const [rule, breakIt] of Object.entries(MANDATORY_BREAKS)) {
+            void it(`${label}: a plan broken for ${rule} fails that rule alone`, async () => {
+                const target = targets.find((t) => t.label === label);
+                assert.ok(target);
+                const p = await realPlan(target);
+                breakIt(p);
+                assert.deepEqual([...new Set(checkPlan(p).mandatory.map((v) => v.rule))], [rule]);
+            });
+        }
+    }
+
+    void it("npm run policy exits non-zero on the dev plan with another identity's client ID", async () => {
+        const target = targets.find((t) => t.label === "stack dev");
+        assert.ok(target);
+        const p = await realPlan(target);
+        MANDATORY_BREAKS["kv-extension-msi-client-id-attached"](p);
+        const result = runPolicyCli("--plan", writePlan(p));
+        assert.equal(result.status, 1, result.stdout + result.stderr);
+        assert.match(result.stdout, /ERROR \[kv-extension-msi-client-id-attached\] certpool-pool: /);
+        assert.match(result.stdout, new RegExp(`value: "${OTHER_CLIENT_ID}"`));
+    });
+});
+
+// ---- the pack as Pulumi runs it: `pulumi preview --policy-pack policy` ------------
+
+/**
+ * Starts the pack the way Pulumi's Node.js host does (run-policy-pack, working
+ * directory policy/, modules from the repo root's node_modules, TypeScript
+ * compiled on the fly) and returns the analyzer's gRPC client.
+ */
+async function startPolicyPack(): Promise<{ client: AnalyzerClient; stop: () => void }> {
+    const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [path.join(REPO_ROOT, "policy")] });
+    const child = spawn(process.execPath, [runner, "127.0.0.1:0", "."], { cwd: path.join(REPO_ROOT, "policy"), stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => { stderr += chunk.toString(); });
+    const port = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`policy pack did not start in 60 s: ${stderr}`)), 60_000);
+        child.stdout.on("data", (chunk: Buffer) => {
+            const match = /^(\d+)\s*$/m.exec(chunk.toString());
+            if (match) { clearTimeout(timer); resolve(match[1]); }
+        });
+        child.on("exit", (code) => { clearTimeout(timer); reject(new Error(`policy pack exited with ${code}: ${stderr}`)); });
+    });
+    const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    return { client, stop: () => { client.close(); child.kill(); } };
+}
+
+function call<T>(invoke: (callback: (error: grpc.ServiceError | null, response: T) => void) => void): Promise<T> {
+    return new Promise((resolve, reject) => invoke((error, response) => (error ? reject(error) : resolve(response))));
+}
+
+void describe("policy pack under the Pulumi analyzer protocol", () => {
+    void it("serves every rule with its level and blocks a versioned secret URL as mandatory", async () => {
+        const { client, stop } = await startPolicyPack();
+        try {
+            const info = await call<AnalyzerInfo>((cb) => client.getAnalyzerInfo(new Empty(), cb));
+            assert.equal(info.getName(), POLICY_PACK_NAME);
+            const served = Object.fromEntries(info.getPoliciesList().map((p) => [p.getName(), p.getEnforcementlevel()]));
+            const expected = Object.fromEntries(RULES.map((r) =>
+                [r.name, r.level === "mandatory" ? EnforcementLevel.MANDATORY : EnforcementLevel.ADVISORY]));
+            assert.deepEqual(served, expected);
+
+            const analyze = async (props: Obj) => {
+                const request = new AnalyzeRequest();
+                request.setType(POOL);
+                request.setName("certpool-pool");
+                request.setUrn("urn:pulumi:dev::batch-cert-rotation::azure-native:batch:Pool::certpool-pool");
+                request.setProperties(Struct.fromJavaScript(props as Parameters<typeof Struct.fromJavaScript>[0]));
+                request.setOptions(new AnalyzerResourceOptions());
+                const response = await call<AnalyzeResponse>((cb) => client.analyze(request, cb));
+                return response.getDiagnosticsList().map((d) => ({ policy: d.getPolicyname(), level: d.getEnforcementlevel(), message: d.getMessage() }));
+            };
+            const good = compliantPlan(linux);
+            assert.deepEqual(await analyze(poolInputs(good)), []);
+            const bad = clonePlan(good);
+            MANDATORY_BREAKS["kv-extension-versionless-secret-url"](bad);
+            const diagnostics = await analyze(poolInputs(bad));
+            assert.equal(diagnostics.length, 1, JSON.stringify(diagnostics));
+            assert.equal(diagnostics[0].policy, "kv-extension-versionless-secret-url");
+            assert.equal(diagnostics[0].level, EnforcementLevel.MANDATORY);
+            assert.match(diagnostics[0].message, /8f5f3f491afd48cb99286ba2aacd39af/);
+        } finally {
+            stop();
+        }
+    });
+});
