@@ -1,0 +1,51 @@
+// npm run check-specs -- PLAN.json [PLAN.json ...] [--specs DIR]
+// Validates the requests of offline-plan JSON files (npm run plan -- --json
+// OUT) against Azure's REST specs, for CI jobs that keep the plan as an
+// artifact. Exits 1 on any violation or when a plan lacks a pool, vault or
+// certificate request; 2 on usage errors.
+
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import type { PlanDocument } from "../plan/types";
+import { checkPlanRequests, loadBoundSpecs, SPEC_BINDINGS } from "./planRequests";
+import { sharedPath } from "./shared";
+
+const USAGE = "usage: npm run check-specs -- PLAN.json [PLAN.json ...] [--specs DIR]";
+
+function readPlan(file: string): PlanDocument {
+    const parsed: unknown = JSON.parse(readFileSync(file, "utf8"));
+    if (typeof parsed !== "object" || parsed === null || !Array.isArray((parsed as { resources?: unknown }).resources)) {
+        throw new Error(`${file}: not an offline plan (no "resources" array); write one with npm run plan -- --json ${file}`);
+    }
+    return parsed as PlanDocument;
+}
+
+function main(argv: string[]): number {
+    const { values, positionals } = parseArgs({ args: argv, options: { specs: { type: "string" } }, allowPositionals: true, strict: true });
+    if (positionals.length === 0) {
+        console.error(USAGE);
+        return 2;
+    }
+    const specs = loadBoundSpecs(values.specs ?? sharedPath("specs"));
+    let failed = false;
+    for (const file of positionals) {
+        const { problems, validated } = checkPlanRequests(readPlan(file), specs);
+        const missing = SPEC_BINDINGS.filter((binding) => binding.requiredInEveryPlan && validated[binding.resourceType] === 0);
+        for (const binding of missing) problems.push(`no ${binding.resourceType} request in the plan: nothing of that kind was checked`);
+        const counts = Object.entries(validated).map(([type, count]) => `${type.split(":").pop() ?? type} ${count}`).join(", ");
+        if (problems.length === 0) {
+            console.log(`${file}: requests valid against the specs (${counts})`);
+        } else {
+            failed = true;
+            console.error(`${file}: ${problems.length} problem(s)\n  ${problems.join("\n  ")}`);
+        }
+    }
+    return failed ? 1 : 0;
+}
+
+try {
+    process.exitCode = main(process.argv.slice(2));
+} catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exitCode = 2;
+}
