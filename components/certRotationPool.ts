@@ -12,13 +12,7 @@ import { createGrants, type PrincipalType, principalTypeOfClient } from "./acces
 import { KeyVaultCertificate } from "./certificate";
 import { versionlessCertificateId, versionlessSecretId } from "./certificatePolicy";
 import { buildKeyVaultExtension } from "./extension";
-import type {
-    CertificateInput,
-    IdentityInput,
-    KeyVaultExtensionInput,
-    KeyVaultInput,
-    PoolInput,
-} from "./inputs";
+import type { StackConfigInput } from "./inputs";
 import { deriveVaultName, derivePoolName, parseResourceId } from "./naming";
 import { buildDeploymentConfiguration, buildScaleSettings, POOL_REPLACE_ON_CHANGES } from "./pool";
 import type { OsFamily, VmExtension } from "./types";
@@ -26,25 +20,17 @@ import { type ResolvedConfig, validateConfig } from "./validation";
 
 export const COMPONENT_TYPE = "batch-cert-rotation:index:CertRotationPool";
 
-export interface CertRotationPoolArgs {
+/**
+ * The stack configuration's shapes (inputs.ts documents each field, its default
+ * and its rule), plus what comes from other resources.
+ */
+export interface CertRotationPoolArgs extends Omit<StackConfigInput, "batchAccount"> {
     /** Required. Azure region of the identity, the vault and (by the Batch account) the pool. */
     location: pulumi.Input<string>;
     /** Required. Resource group that receives the identity and the vault. */
     resourceGroupName: pulumi.Input<string>;
     /** Required. The Batch account the pool belongs to. */
     batchAccount: { name: pulumi.Input<string>; resourceGroupName: pulumi.Input<string> };
-    /** Optional. Adopt an existing user-assigned identity; default: create one. */
-    identity?: IdentityInput;
-    /** Optional. Vault settings, or an existing vault to adopt; default: create one with secure defaults. */
-    keyVault?: KeyVaultInput;
-    /** Required. At least one certificate. */
-    certificates: CertificateInput[];
-    /** Required. */
-    pool: PoolInput;
-    /** Optional. Extension settings; defaults as the how-to. */
-    keyVaultExtension?: KeyVaultExtensionInput;
-    /** Optional. Tags for the identity and the vault. */
-    tags?: Record<string, string>;
     /**
      * Optional. The principal that runs the deployment and creates the certificates.
      * Default: the signed-in principal (azuread getClientConfig); a user when signed in
