@@ -157,12 +157,13 @@ pulumi.runtime.setMocks({
 }).catch((error) => { console.error(error); process.exit(1); });
 `;
 
-/** The TypeScript example in docs/reuse.md: what we tell users to write must compile against the tarball. */
+/** The TypeScript example in the README's reuse section: what we tell users to write must compile against the tarball. */
 function documentedExample(): string {
-    const doc = readFileSync(path.join(REPO_ROOT, "docs", "reuse.md"), "utf8");
-    const example = /```typescript\n([\s\S]*?)```/.exec(doc)?.[1];
+    const readme = readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
+    const section = readme.split(/^## /m).find((s) => s.startsWith("Use the component from another stack")) ?? "";
+    const example = /```typescript\n([\s\S]*?)```/.exec(section)?.[1];
     if (example === undefined || !example.includes(`from "${PACKAGE_NAME}"`)) {
-        throw new Error(`docs/reuse.md has no \`\`\`typescript example importing from "${PACKAGE_NAME}"`);
+        throw new Error(`README.md's "Use the component from another stack" has no \`\`\`typescript example importing from "${PACKAGE_NAME}"`);
     }
     return example;
 }
