@@ -4,7 +4,8 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { CertRotationPool, type CertRotationPoolArgs } from "../components/certRotationPool";
+import { CertRotationPool, type CertRotationPoolArgs, type CertificateOutputs } from "../components/certRotationPool";
+import type { LinuxExtensionSettings, VmExtension } from "../components/types";
 import { KEY_VAULT_CERTIFICATES_OFFICER, KEY_VAULT_SECRETS_USER } from "../components/access";
 import { ValidationError } from "../components/validation";
 import { configFromValues } from "../tools/plan/config";
@@ -15,6 +16,16 @@ import type { PlanDocument, PlannedResource } from "../tools/plan/types";
 const CERT = "pulumi-nodejs:dynamic/batch-cert-rotation:KeyVaultCertificate";
 const IDENTITY_ID = "/subscriptions/aaaa0a0a-bb1b-cc2c-dd3d-eeeeee4e4e4e/resourceGroups/ids/providers/Microsoft.ManagedIdentity/userAssignedIdentities/nodes";
 const VAULT_ID = `/subscriptions/${FAKE_SUBSCRIPTION_ID}/resourceGroups/vaults/providers/Microsoft.KeyVault/vaults/sharedkv`;
+
+/** The outputs the test program returns, as the plan records them. */
+interface Outputs {
+    identityId: string;
+    identityClientId: string;
+    vaultUri: string;
+    certificates: Record<string, CertificateOutputs>;
+    osFamily: string;
+    keyVaultExtension: VmExtension & { settings: LinuxExtensionSettings };
+}
 
 function args(overrides: Partial<CertRotationPoolArgs> = {}): CertRotationPoolArgs {
     return {
@@ -104,7 +115,7 @@ describe("CertRotationPool (access policies, created identity and vault)", () =>
     });
 
     it("observes the versionless secret URL of every certificate, signed in as the identity", () => {
-        const outputs = p.outputs as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+        const outputs = p.outputs as unknown as Outputs;
         const ext = outputs.keyVaultExtension;
         assert.equal(ext.settings.authenticationSettings.msiClientId, outputs.identityClientId);
         assert.deepEqual(ext.settings.secretsManagementSettings.observedCertificates, [
@@ -171,7 +182,7 @@ describe("CertRotationPool variants", () => {
 
     it("builds secret URLs from the vault's own URI, so sovereign clouds work", async () => {
         const p = await plan(args({ location: "chinanorth2" }));
-        const ext = (p.outputs as Record<string, any>).keyVaultExtension; // eslint-disable-line @typescript-eslint/no-explicit-any
+        const ext = (p.outputs as unknown as Outputs).keyVaultExtension;
         assert.match(ext.settings.secretsManagementSettings.observedCertificates[0], /^https:\/\/kv-rot-[0-9a-f]{6}\.vault\.azure\.cn\/secrets\/web$/);
     });
 
