@@ -11,19 +11,12 @@ import {
     versionlessSecretId,
 } from "../components/certificatePolicy";
 import type { CertificateSpec } from "../components/types";
+import { certificateSpec } from "./fixtures/certificates";
 
-const rsaSpec: CertificateSpec = {
-    name: "authcert",
-    subject: "CN=batch.example.com",
+const rsaSpec = certificateSpec({
     dnsNames: ["batch.example.com", "www.batch.example.com"],
-    validityInMonths: 12,
-    renewal: { daysBeforeExpiry: 30 },
-    keyType: "RSA",
-    keySize: 2048,
-    contentType: "application/x-pkcs12",
-    issuer: "Self",
     tags: { team: "batch", env: "dev" },
-};
+});
 
 const ecSpec: CertificateSpec = {
     ...rsaSpec,

@@ -13,21 +13,11 @@ import {
     type CertificateProviderOptions,
 } from "../components/certificateProvider";
 import type { CertificateSpec } from "../components/types";
+import { certificateSpec } from "./fixtures/certificates";
 
 const VAULT = "https://kv1.vault.azure.net/";
 
-const spec: CertificateSpec = {
-    name: "authcert",
-    subject: "CN=batch.example.com",
-    dnsNames: ["batch.example.com"],
-    validityInMonths: 12,
-    renewal: { daysBeforeExpiry: 30 },
-    keyType: "RSA",
-    keySize: 2048,
-    contentType: "application/x-pkcs12",
-    issuer: "Self",
-    tags: { env: "dev" },
-};
+const spec: CertificateSpec = certificateSpec({ dnsNames: ["batch.example.com"], tags: { env: "dev" } });
 
 const inputs: CertificateInputs = { vaultUri: VAULT, certificate: spec, purgeOnDelete: false };
 

@@ -7,6 +7,7 @@ import type { AccessToken, TokenCredential } from "@azure/core-auth";
 import * as https from "node:https";
 import { makeCertificateProvider, type CertificateClientLike, type CertificateProviderOptions } from "../../components/certificateProvider";
 import type { CertificateSpec } from "../../components/types";
+import { certificateSpec } from "../fixtures/certificates";
 
 export function vaultUrl(): string {
     const url = process.env.LOWKEY_VAULT_URL;
@@ -55,19 +56,13 @@ export function uniqueName(prefix: string): string {
 }
 
 export function selfSignedSpec(name: string, over: Partial<CertificateSpec> = {}): CertificateSpec {
-    return {
+    return certificateSpec({
         name,
         subject: `CN=${name}.example.com`,
         dnsNames: [`${name}.example.com`],
-        validityInMonths: 12,
-        renewal: { daysBeforeExpiry: 30 },
-        keyType: "RSA",
-        keySize: 2048,
-        contentType: "application/x-pkcs12",
-        issuer: "Self",
         tags: { suite: "emulator" },
         ...over,
-    };
+    });
 }
 
 /** Moves every vault's clock forward (Lowkey Vault management API); due lifetime actions run. */
