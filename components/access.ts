@@ -7,13 +7,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as keyvault from "@pulumi/azure-native/keyvault";
+import { KEY_VAULT_CERTIFICATES_OFFICER, KEY_VAULT_SECRETS_USER } from "./azureFacts";
 import { deterministicGuid, subscriptionOf } from "./naming";
 import type { VaultAuthorization } from "./types";
 
-/** Built-in role: read secret contents (Key Vault Secrets User). */
-export const KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6";
-/** Built-in role: manage certificates (Key Vault Certificates Officer). */
-export const KEY_VAULT_CERTIFICATES_OFFICER = "a4417e6f-fecd-4de8-b567-7b0420556985";
+export { KEY_VAULT_CERTIFICATES_OFFICER, KEY_VAULT_SECRETS_USER };
 
 /** As the how-to: the identity reads secrets and nothing else. */
 export const IDENTITY_SECRET_PERMISSIONS = ["get", "list"] as const;

@@ -8,6 +8,7 @@ import * as batch from "@pulumi/azure-native/batch";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import { getClientConfigOutput } from "@pulumi/azuread/getClientConfig";
+import { COMPONENT_TYPE } from "./azureFacts";
 import { createGrants, type PrincipalType, principalTypeOfClient } from "./access";
 import { KeyVaultCertificate } from "./certificate";
 import { versionlessCertificateId, versionlessSecretId } from "./certificatePolicy";
@@ -18,7 +19,7 @@ import { buildDeploymentConfiguration, buildScaleSettings, POOL_REPLACE_ON_CHANG
 import type { OsFamily, VmExtension } from "./types";
 import { type ResolvedConfig, validateConfig } from "./validation";
 
-export const COMPONENT_TYPE = "batch-cert-rotation:index:CertRotationPool";
+export { COMPONENT_TYPE };
 
 /**
  * The stack configuration's shapes (inputs.ts documents each field, its default

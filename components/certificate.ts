@@ -3,6 +3,7 @@
 // the vault's data plane, which ARM does not expose).
 import * as pulumi from "@pulumi/pulumi";
 import type { CertificateSpec } from "./types";
+import { CERTIFICATE_MODULE, CERTIFICATE_RESOURCE } from "./azureFacts";
 import { makeCertificateProvider } from "./certificateProvider";
 
 export interface KeyVaultCertificateArgs {
@@ -48,8 +49,8 @@ export class KeyVaultCertificate extends pulumi.dynamic.Resource {
                 name: undefined,
             },
             opts,
-            "batch-cert-rotation",
-            "KeyVaultCertificate",
+            CERTIFICATE_MODULE,
+            CERTIFICATE_RESOURCE,
         );
     }
 }

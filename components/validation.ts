@@ -3,6 +3,7 @@
 // rule, so the fix is obvious from the message alone. Things Azure may reject
 // but that can't be known offline are warnings, never errors.
 
+import { RETIRED_NODE_AGENT_SKUS } from "./azureFacts";
 import type {
     BatchAccountInput,
     IdentityInput,
@@ -50,12 +51,6 @@ const RSA_KEY_SIZES: readonly RsaKeySize[] = [2048, 3072, 4096];
 const EC_CURVES: readonly EcCurve[] = ["P-256", "P-384", "P-521", "P-256K"];
 const CONTENT_TYPES: readonly CertificateContentType[] = ["application/x-pkcs12", "application/x-pem-file"];
 
-/** Node agent SKUs Batch has retired or is retiring; pools with them may be refused. */
-export const RETIRED_NODE_AGENT_SKUS: Readonly<Record<string, string>> = {
-    "batch.node.ubuntu 20.04": "Ubuntu 20.04 lost Batch support on 2025-04-23; use batch.node.ubuntu 24.04 with canonical/ubuntu-24_04-lts/server",
-    "batch.node.ubuntu 18.04": "Ubuntu 18.04 lost Batch support on 2024-05-31; use batch.node.ubuntu 24.04 with canonical/ubuntu-24_04-lts/server",
-    "batch.node.centos 7": "CentOS 7 reached end of life on 2024-06-30; use batch.node.ubuntu 24.04",
-};
 
 const VAULT_NAME = /^[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]$/;
 const CERT_NAME = /^[0-9a-zA-Z-]{1,127}$/;

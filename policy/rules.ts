@@ -7,6 +7,8 @@
 // pack hands rules a proxy that throws on unknown values, and touching an
 // unrelated unknown field would stop a rule that could otherwise have run.
 
+import { KEY_VAULT_SECRETS_USER, RETIRED_NODE_AGENT_SKUS as RETIRED_SKUS } from "../components/azureFacts";
+
 export type EnforcementLevel = "mandatory" | "advisory";
 
 export interface Violation {
@@ -81,15 +83,9 @@ export function isCertificateType(type: string): boolean {
 
 const isType = (expected: string) => (type: string) => type === expected;
 
-export const KEY_VAULT_SECRETS_USER_ROLE = "4633458b-17de-408a-b874-0445c86b69e6";
-
-/** Node agent SKUs Batch no longer supports (see docs/ci-cd.md for the sources). */
-export const RETIRED_NODE_AGENT_SKUS: readonly string[] = [
-    "batch.node.ubuntu 16.04",
-    "batch.node.ubuntu 18.04",
-    "batch.node.ubuntu 20.04",
-    "batch.node.centos 7",
-];
+export const KEY_VAULT_SECRETS_USER_ROLE = KEY_VAULT_SECRETS_USER;
+/** Node agent SKUs Batch no longer supports: the list validation warns about too. */
+export const RETIRED_NODE_AGENT_SKUS: readonly string[] = Object.keys(RETIRED_SKUS);
 
 // ---- narrowing helpers ----------------------------------------------------
 
@@ -579,7 +575,7 @@ function roleGuid(roleDefinitionId: unknown): string | undefined {
 const poolIdentityReadOnly = stackRule({
     name: "pool-identity-secret-read-only",
     level: "mandatory",
-    anchor: "PSRule AZR-000118 (least privilege); built-in role Key Vault Secrets User 4633458b-17de-408a-b874-0445c86b69e6",
+    anchor: `PSRule AZR-000118 (least privilege); built-in role Key Vault Secrets User ${KEY_VAULT_SECRETS_USER}`,
     description:
         "The pool's identity gets no more than secret get/list (access policy) or the Key Vault Secrets User role (RBAC). " +
         "Checked when the identity's principal ID is known.",

@@ -226,3 +226,14 @@ describe("durationSeconds", () => {
         it(`${JSON.stringify(text)} is not a duration`, () => assert.equal(durationSeconds(text), undefined));
     }
 });
+
+describe("retired node agent SKUs", () => {
+    it("warn in validation for every SKU the policy pack flags", async () => {
+        const { RETIRED_NODE_AGENT_SKUS } = await import("../policy/rules");
+        assert.ok(RETIRED_NODE_AGENT_SKUS.length >= 4);
+        for (const sku of RETIRED_NODE_AGENT_SKUS) {
+            const { warnings } = validateConfig(withField("pool.nodeAgentSkuId", sku));
+            assert.ok(warnings.some((w) => w.startsWith(`pool.nodeAgentSkuId: ${JSON.stringify(sku)} is retired: `)), `${sku}: ${warnings.join("; ")}`);
+        }
+    });
+});

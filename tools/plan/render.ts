@@ -4,6 +4,7 @@
 // the rest nests under "properties". The plan's JSON carries these so that
 // reviewers and tests see exactly what Azure will receive.
 
+import { CERTIFICATE_TYPE, COMPONENT_TYPE } from "../../components/azureFacts";
 import { renderCertificateCreateRequest } from "../../components/certificatePolicy";
 import type { CertificateSpec } from "../../components/types";
 import type { RenderedRequest } from "./types";
@@ -21,7 +22,7 @@ export const API_VERSIONS = {
     "azure-native:authorization:RoleAssignment": "2022-04-01",
 } as const;
 
-export const CERTIFICATE_TYPE = "pulumi-nodejs:dynamic/batch-cert-rotation:KeyVaultCertificate";
+export { CERTIFICATE_TYPE };
 
 type Inputs = Record<string, unknown>;
 
@@ -69,7 +70,7 @@ function put(path: string, apiVersion: string, body: Record<string, unknown>): R
 export function renderRequest(type: string, inputs: Inputs, subscriptionId: string): RenderedRequest | undefined {
     switch (type) {
         case "pulumi:pulumi:Stack":
-        case "batch-cert-rotation:index:CertRotationPool":
+        case COMPONENT_TYPE:
             return undefined;
         case "azure-native:resources:ResourceGroup":
             return put(`/subscriptions/${subscriptionId}/resourcegroups/${str(inputs, "resourceGroupName")}`,

@@ -7,6 +7,7 @@ import * as path from "node:path";
 import type { PlanDocument } from "../plan/types";
 import { validateRestCall } from "./request";
 import { loadSpec, type Spec } from "./validate";
+import { CERTIFICATE_TYPE } from "../../components/azureFacts";
 
 export interface SpecBinding {
     /** Pulumi type token of the planned resource. */
@@ -33,7 +34,7 @@ export const SPEC_BINDINGS: readonly SpecBinding[] = [
         requiredInEveryPlan: true,
     },
     {
-        resourceType: "pulumi-nodejs:dynamic/batch-cert-rotation:KeyVaultCertificate",
+        resourceType: CERTIFICATE_TYPE,
         specFile: "keyvault/certificates-7.5.json",
         definition: "CertificateCreateParameters",
         requiredInEveryPlan: true,
