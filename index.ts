@@ -6,19 +6,21 @@ import * as pulumi from "@pulumi/pulumi";
 import * as batch from "@pulumi/azure-native/batch";
 import * as resources from "@pulumi/azure-native/resources";
 import { CertRotationPool } from "./components/certRotationPool";
-import { ValidationError, validateConfig } from "./components/validation";
+import { type ResolvedConfig, ValidationError, validateConfig } from "./components/validation";
 import { deriveBatchAccountName, PROJECT, readStackConfig } from "./stack/config";
 
-async function main() {
-    let resolved;
+function loadConfig(): ResolvedConfig {
     try {
-        resolved = validateConfig(readStackConfig());
+        return validateConfig(readStackConfig()).config;
     } catch (err) {
         // RunError prints the message alone: the user needs the field, not a stack trace.
         if (err instanceof ValidationError) throw new pulumi.RunError(`${PROJECT}: ${err.message}`);
         throw err;
     }
-    const { config } = resolved;
+}
+
+async function main() {
+    const config = loadConfig();
     const stack = pulumi.getStack();
     const location = new pulumi.Config("azure-native").require("location");
 

@@ -103,6 +103,19 @@ describe("offline plan", () => {
         assert.deepEqual([...seen].sort(), ["accessPolicy", "linux", "rbac", "windows"]);
     });
 
+    it("adopts a Batch account from config instead of creating a resource group and an account", async () => {
+        const doc = parse(readFileSync(join(ROOT, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
+        const values = { ...doc.config, "batch-cert-rotation:batchAccount": { name: "sharedbatch", resourceGroupName: "rg-shared" } };
+        const plan = await planLoaded(configFromValues("batch-cert-rotation", "dev", "<test>", values));
+        const types = plan.resources.map((r) => r.type);
+        assert.ok(!types.includes("azure-native:resources:ResourceGroup") && !types.includes("azure-native:batch:BatchAccount"));
+        assert.equal(pool(plan).inputs.accountName, "sharedbatch");
+        assert.equal(pool(plan).inputs.resourceGroupName, "rg-shared");
+        const vault = plan.resources.find((r) => r.type === "azure-native:keyvault:Vault");
+        assert.equal(vault?.inputs.resourceGroupName, "rg-shared", "the identity and vault go beside the adopted account");
+        assert.equal((plan.outputs as Record<string, unknown>).batchAccountEndpoint, "sharedbatch.westus2.batch.azure.com");
+    });
+
     it("is byte-identical from one run to the next", async () => {
         const a = JSON.stringify(await planStack({ stack: "dev", projectDir: ROOT }));
         const b = JSON.stringify(await planStack({ stack: "dev", projectDir: ROOT }));
