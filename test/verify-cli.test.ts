@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import type { AccessToken, TokenCredential } from "@azure/identity";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
@@ -22,6 +23,7 @@ import {
 import { planStack } from "../tools/plan/run";
 import { ExitCode } from "../tools/verify/errors";
 import { main, TEST_ENV } from "../tools/verify/main";
+import type { VerifyDeps } from "../tools/verify/run";
 import { parseOutputs } from "../tools/verify/outputs";
 
 const repoRoot = join(__dirname, "..");
@@ -44,21 +46,28 @@ interface Run {
     stderr: string;
 }
 
-/** Calls main() in-process; sleeps are recorded and skipped unless `realSleep`. */
-async function runInProcess(fake: FakeAzure, args: string[], sleeps: number[] = [], realSleep = false): Promise<Run> {
+/**
+ * Calls main() in-process; --wait and --check-files sleeps are recorded and
+ * skipped unless `realSleep` (HTTP retries wait inside the pipeline: bound
+ * them with maxRetryDelayMs in `deps`).
+ */
+async function runInProcess(fake: FakeAzure, args: string[], sleeps: number[] = [], realSleep = false, deps: Partial<VerifyDeps> = {}): Promise<Run> {
     const out: string[] = [];
     const err: string[] = [];
     const code = await main(args, {
         stdout: (t) => out.push(t),
         stderr: (t) => err.push(t),
         env: testEnv(fake),
-        deps: realSleep
-            ? {}
-            : {
-                  sleep: async (ms) => {
-                      sleeps.push(ms);
-                  },
-              },
+        deps: {
+            ...(realSleep
+                ? {}
+                : {
+                      sleep: async (ms: number) => {
+                          sleeps.push(ms);
+                      },
+                  }),
+            ...deps,
+        },
     });
     return { code, stdout: out.join("\n"), stderr: err.join("\n") };
 }
@@ -263,23 +272,65 @@ describe("verify: in-process", () => {
         });
     });
 
-    it("429 with Retry-After: waits as told, then succeeds", async () => {
-        const sleeps: number[] = [];
-        await withFake({ throttleNodeList: { times: 2, retryAfter: "7" } }, async (fake) => {
-            const run = await runInProcess(fake, ["--outputs", healthyFile], sleeps);
+    it("429 with Retry-After: the pipeline waits as told, then succeeds", async () => {
+        await withFake({ throttleNodeList: { times: 2, retryAfter: "1" } }, async (fake) => {
+            const started = Date.now();
+            const run = await runInProcess(fake, ["--outputs", healthyFile]);
+            const elapsed = Date.now() - started;
             assert.equal(run.code, ExitCode.Healthy, run.stderr);
-            assert.deepEqual(sleeps, [7000, 7000]);
             assert.equal(fake.requests.filter((r) => r.path === "/pools/poolId/nodes").length, 3);
+            assert.ok(elapsed >= 1900, `two 1 s waits, took ${elapsed} ms`);
+            const lines = run.stderr.split("\n").filter((l) => l.startsWith("[retry]"));
+            assert.deepEqual(lines, [
+                "[retry] Batch answered 429 to GET /pools/poolId/nodes; retry 1 of 4 in 1s (as Retry-After asked)",
+                "[retry] Batch answered 429 to GET /pools/poolId/nodes; retry 2 of 4 in 1s (as Retry-After asked)",
+            ]);
         });
     });
 
-    it("429 that never ends: bounded retries, exit 10", async () => {
-        const sleeps: number[] = [];
-        await withFake({ throttleNodeList: { times: 1000, retryAfter: "1" } }, async (fake) => {
-            const run = await runInProcess(fake, ["--outputs", healthyFile], sleeps);
+    it("429 that never ends: Retry-After capped by the bound, 4 retries, exit 10", async () => {
+        await withFake({ throttleNodeList: { times: 1000, retryAfter: "30" } }, async (fake) => {
+            const started = Date.now();
+            const run = await runInProcess(fake, ["--outputs", healthyFile], [], false, { maxRetryDelayMs: 50 });
+            const elapsed = Date.now() - started;
             assert.equal(run.code, ExitCode.Throttled);
-            assert.equal(sleeps.length, 4);
+            assert.equal(fake.requests.filter((r) => r.path === "/pools/poolId/nodes").length, 5);
+            assert.ok(elapsed < 10_000, `a 30 s Retry-After was capped at 50 ms, took ${elapsed} ms`);
+            assert.equal(run.stderr.split("\n").filter((l) => /^\[retry\] Batch answered 429 .* in 50ms \(Retry-After 30s, capped\)$/.test(l)).length, 4);
             assert.match(run.stderr, /Batch kept throttling \(429\) GET \/pools\/poolId\/nodes after 5 attempts/);
+        });
+    });
+
+    it("Ctrl-C during a Retry-After wait ends the wait at once, exit 130", async () => {
+        await withFake({ throttleNodeList: { times: 1000, retryAfter: "30" } }, async (fake) => {
+            const controller = new AbortController();
+            const started = Date.now();
+            const timer = setTimeout(() => controller.abort(), 300);
+            const code = await main(["--outputs", healthyFile], { stdout: () => undefined, stderr: () => undefined, env: testEnv(fake), signal: controller.signal });
+            clearTimeout(timer);
+            assert.equal(code, ExitCode.Interrupted);
+            assert.ok(Date.now() - started < 10_000, "did not sit out the 30 s");
+            assert.equal(fake.requests.filter((r) => r.path === "/pools/poolId/nodes").length, 1);
+        });
+    });
+
+    it("fetches one token per scope and reuses it: every Batch call (cleanup included) and every Key Vault call, across --wait rounds", async () => {
+        const calls: string[] = [];
+        const credential: TokenCredential = {
+            getToken: async (scopes): Promise<AccessToken> => {
+                calls.push(([] as string[]).concat(scopes).join(" "));
+                return { token: TEST_TOKEN, expiresOnTimestamp: Date.now() + 3_600_000 };
+            },
+        };
+        const scenario: Scenario = { nodeStates: ["idle", "starting"], onNodeList: (call, s) => (call >= 3 ? (s.nodeStates = ["idle", "idle"]) : undefined) };
+        await withFake(scenario, async (fake) => {
+            const run = await runInProcess(fake, ["--outputs", healthyFile, "--check-files", "--wait", "PT20S", "--interval", "50ms"], [], true, { credential });
+            assert.equal(run.code, ExitCode.Healthy, run.stderr);
+            const batch = fake.requests.filter((r) => !r.path.startsWith("/certificates"));
+            assert.equal(fake.requests.filter((r) => r.path === "/pools/poolId/nodes").length, 3, "three rounds");
+            assert.ok(batch.some((r) => r.method === "DELETE"), "the cleanup client ran too");
+            assert.ok(batch.every((r) => r.authorization === `Bearer ${TEST_TOKEN}`));
+            assert.deepEqual([...calls].sort(), ["https://batch.core.windows.net/.default", "https://vault.azure.net/.default"]);
         });
     });
 
@@ -415,8 +466,10 @@ describe("verify: in-process", () => {
             env: {},
             deps: {
                 credential: { getToken: async () => ({ token: "t", expiresOnTimestamp: Date.now() + 60_000 }) },
-                fetch: async (input) => {
-                    throw new TypeError(`blocked ${new URL(input).host}`);
+                httpClient: {
+                    sendRequest: async (request) => {
+                        throw new TypeError(`blocked ${new URL(request.url).host}`);
+                    },
                 },
             },
         });

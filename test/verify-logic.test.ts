@@ -3,10 +3,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseArgs, parseDuration } from "../tools/verify/args";
+import { createHttpHeaders, createPipelineRequest, type PipelineResponse, type RetryStrategy } from "@azure/core-rest-pipeline";
 import type { ExtensionView } from "../tools/verify/batch";
+import { exponentialRetryStrategy, retryAfterMs, throttlingRetryStrategy, type RetryEvent } from "../tools/verify/batchClient";
 import { ExitCode, VerifyError } from "../tools/verify/errors";
 import { linuxCommand, parseCheckOutput, windowsCommand } from "../tools/verify/fileCheck";
-import { retryAfterMs } from "../tools/verify/http";
 import type { CurrentCertificate } from "../tools/verify/keyvault";
 import { parseOutputs, parseOutputsText } from "../tools/verify/outputs";
 import { renderJson, renderTable } from "../tools/verify/render";
@@ -48,6 +49,27 @@ describe("verify args", () => {
         throwsExit(() => parseArgs(["--stack", "dev", "--wait", "soon"]), ExitCode.Usage, /--wait: "soon" is not a positive duration/);
         throwsExit(() => parseArgs(["--stack"]), ExitCode.Usage, /--stack needs a stack name/);
         throwsExit(() => parseArgs(["--stack", "dev", "--frobnicate"]), ExitCode.Usage, /unknown argument "--frobnicate"/);
+    });
+
+    it("maps every strict-parse failure to this command's own usage message (exit 2)", () => {
+        throwsExit(() => parseArgs(["--stack", "--json"]), ExitCode.Usage, /^--stack needs a stack name, e\.g\. --stack dev$/);
+        throwsExit(() => parseArgs(["--outputs"]), ExitCode.Usage, /^--outputs needs a file path/);
+        throwsExit(() => parseArgs(["--stack", ""]), ExitCode.Usage, /^--stack needs a stack name/);
+        throwsExit(() => parseArgs(["--stack", "dev", "--wait"]), ExitCode.Usage, /^--wait needs a duration, e\.g\. --wait PT10M or --wait 10m$/);
+        throwsExit(() => parseArgs(["--stack", "dev", "--wait", "-5m"]), ExitCode.Usage, /^--wait: "-5m" is not a positive duration/);
+        throwsExit(() => parseArgs(["--stack", "dev", "--interval=0s"]), ExitCode.Usage, /^--interval: "0s" is not a positive duration/);
+        throwsExit(() => parseArgs(["--stack", "dev", "--task-timeout=--json"]), ExitCode.Usage, /^--task-timeout needs a duration/);
+        throwsExit(() => parseArgs(["--stack", "dev", "--frob=1"]), ExitCode.Usage, /^unknown argument "--frob=1"\n\nUsage: npm run verify/);
+        throwsExit(() => parseArgs(["--stack", "dev", "-x"]), ExitCode.Usage, /^unknown argument "-x"/);
+        throwsExit(() => parseArgs(["dev"]), ExitCode.Usage, /^unknown argument "dev"/);
+        throwsExit(() => parseArgs(["--stack", "dev", "--json=yes"]), ExitCode.Usage, /^--json takes no value/);
+    });
+
+    it("help needs no target; -h and --help alike; the last of a repeated flag wins", () => {
+        assert.equal(parseArgs(["-h"]).help, true);
+        assert.equal(parseArgs(["--help"]).help, true);
+        assert.equal(parseArgs(["--stack", "a", "--stack", "b"]).stack, "b");
+        assert.deepEqual(parseArgs(["--outputs=o.json"]), { outputsFile: "o.json", checkFiles: false, json: false, help: false, intervalMs: 30_000, taskTimeoutMs: 600_000 });
     });
 });
 
@@ -228,5 +250,37 @@ describe("verify rendering and retries", () => {
         assert.equal(retryAfterMs("Wed, 01 Jan 2025 00:00:10 GMT", Date.parse("2025-01-01T00:00:00Z")), 10_000);
         assert.equal(retryAfterMs(null), undefined);
         assert.equal(retryAfterMs("soon"), undefined);
+    });
+});
+
+describe("verify retry strategies (plugged into core-rest-pipeline's retryPolicy)", () => {
+    const bounds = { maxRetries: 4, maxRetryDelayMs: 60_000 };
+    function response(status: number, headers: Record<string, string> = {}): PipelineResponse {
+        const request = createPipelineRequest({ url: "https://account.region.batch.azure.com/pools/p/nodes?api-version=x", method: "GET" });
+        return { request, status, headers: createHttpHeaders(headers) };
+    }
+    /** What the first strategy that does not skip decides, as retryPolicy runs them. */
+    function decide(status: number, headers: Record<string, string>, retryCount: number, events: RetryEvent[] = [], b = bounds): number | undefined {
+        const strategies: RetryStrategy[] = [throttlingRetryStrategy(b, (e) => events.push(e)), exponentialRetryStrategy(b, (e) => events.push(e))];
+        for (const strategy of strategies) {
+            const modifiers = strategy.retry({ retryCount, response: response(status, headers) });
+            if (!modifiers.skipStrategy) return modifiers.retryAfterInMs;
+        }
+        return undefined;
+    }
+
+    it("429 and 503 wait as Retry-After says, up to maxRetryDelayMs", () => {
+        const events: RetryEvent[] = [];
+        assert.equal(decide(429, { "Retry-After": "7" }, 0, events), 7000);
+        assert.equal(decide(503, { "Retry-After": "7" }, 3), 7000);
+        assert.equal(decide(429, { "Retry-After": "600" }, 0), 60_000);
+        assert.equal(decide(429, { "Retry-After": "7" }, 0, [], { maxRetries: 4, maxRetryDelayMs: 50 }), 50);
+        assert.deepEqual(events, [{ status: 429, method: "GET", path: "/pools/p/nodes", retry: 1, maxRetries: 4, delayMs: 7000, retryAfterMs: 7000 }]);
+    });
+
+    it("without Retry-After: 1 s, 2 s, 4 s, ... bounded; other statuses are not retried", () => {
+        assert.deepEqual([0, 1, 2, 3].map((n) => decide(429, {}, n)), [1000, 2000, 4000, 8000]);
+        assert.equal(decide(503, { "Retry-After": "soon" }, 7), 60_000);
+        for (const status of [200, 404, 408, 500, 502, 504]) assert.equal(decide(status, { "Retry-After": "1" }, 0), undefined, String(status));
     });
 });

@@ -1,5 +1,6 @@
-// Command-line parsing for `npm run verify`. Pure: argv in, options or a
-// usage error out.
+// Command-line parsing for `npm run verify`, on node:util's parseArgs. Pure:
+// argv in, options or a usage error (exit code 2) out.
+import { parseArgs as parseNodeArgs, type ParseArgsOptionsConfig } from "node:util";
 import { ExitCode, VerifyError } from "./errors";
 
 export interface VerifyOptions {
@@ -81,51 +82,77 @@ function stringValue(flag: string, value: string | undefined, what: string): str
     return value;
 }
 
-export function parseArgs(argv: readonly string[]): VerifyOptions {
-    const options: VerifyOptions = {
-        checkFiles: false,
-        json: false,
-        help: false,
-        intervalMs: DEFAULT_INTERVAL_MS,
-        taskTimeoutMs: DEFAULT_TASK_TIMEOUT_MS,
-    };
-    for (let i = 0; i < argv.length; i++) {
-        const raw = argv[i];
-        // Accept --flag=value as well as --flag value.
-        const eq = raw.startsWith("--") ? raw.indexOf("=") : -1;
-        const flag = eq > 0 ? raw.slice(0, eq) : raw;
-        const inline = eq > 0 ? raw.slice(eq + 1) : undefined;
-        const next = (): string | undefined => (inline !== undefined ? inline : argv[++i]);
-        switch (flag) {
-            case "--stack":
-                options.stack = stringValue(flag, next(), "a stack name, e.g. --stack dev");
-                break;
-            case "--outputs":
-                options.outputsFile = stringValue(flag, next(), "a file path, e.g. --outputs outputs.json");
-                break;
-            case "--check-files":
-                options.checkFiles = true;
-                break;
-            case "--wait":
-                options.waitMs = durationValue(flag, next());
-                break;
-            case "--interval":
-                options.intervalMs = durationValue(flag, next());
-                break;
-            case "--task-timeout":
-                options.taskTimeoutMs = durationValue(flag, next());
-                break;
-            case "--json":
-                options.json = true;
-                break;
-            case "-h":
-            case "--help":
-                options.help = true;
-                break;
-            default:
-                throw new VerifyError(ExitCode.Usage, `unknown argument "${raw}"\n\n${USAGE}`);
+const OPTIONS = {
+    stack: { type: "string" },
+    outputs: { type: "string" },
+    "check-files": { type: "boolean" },
+    wait: { type: "string" },
+    interval: { type: "string" },
+    "task-timeout": { type: "string" },
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+} as const satisfies ParseArgsOptionsConfig;
+
+/** Each string flag's check, so a usage error reads the same whether strict parsing or the check caught it. */
+const CHECKS = {
+    stack: (flag: string, value: string | undefined): string => stringValue(flag, value, "a stack name, e.g. --stack dev"),
+    outputs: (flag: string, value: string | undefined): string => stringValue(flag, value, "a file path, e.g. --outputs outputs.json"),
+    wait: durationValue,
+    interval: durationValue,
+    "task-timeout": durationValue,
+} satisfies Partial<Record<keyof typeof OPTIONS, (flag: string, value: string | undefined) => string | number>>;
+
+function check(name: string, flag: string, value: string | undefined): void {
+    (CHECKS as Record<string, ((flag: string, value: string | undefined) => unknown) | undefined>)[name]?.(flag, value);
+}
+
+/**
+ * parseArgs' own messages name the problem but not the fix; re-reading the
+ * argv as tokens (the lenient mode never throws) finds the argument at fault
+ * and gives the message this command has always given for it.
+ */
+function usageError(argv: readonly string[], error: unknown): VerifyError {
+    const { tokens } = parseNodeArgs({ args: [...argv], options: OPTIONS, strict: false, allowPositionals: true, tokens: true });
+    for (const token of tokens) {
+        if (token.kind === "positional") return new VerifyError(ExitCode.Usage, `unknown argument "${argv[token.index]}"\n\n${USAGE}`);
+        if (token.kind !== "option") continue;
+        const spec = (OPTIONS as Record<string, { type: "string" | "boolean" } | undefined>)[token.name];
+        if (spec === undefined) return new VerifyError(ExitCode.Usage, `unknown argument "${argv[token.index]}"\n\n${USAGE}`);
+        if (spec.type === "boolean") {
+            if (token.value !== undefined) return new VerifyError(ExitCode.Usage, `${token.rawName} takes no value\n\n${USAGE}`);
+            continue;
+        }
+        // Strict mode refuses a separate value that starts with "-" (it may be a forgotten value).
+        if (token.value === undefined || (!token.inlineValue && token.value.startsWith("-"))) {
+            check(token.name, token.rawName, token.value);
+            return new VerifyError(ExitCode.Usage, `${token.rawName} "${token.value ?? ""}" looks like an option; write ${token.rawName}=${token.value ?? ""} if it is the value`);
         }
     }
+    return new VerifyError(ExitCode.Usage, `${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+}
+
+export function parseArgs(argv: readonly string[]): VerifyOptions {
+    let parsed: ReturnType<typeof parseStrict>;
+    try {
+        parsed = parseStrict(argv);
+    } catch (error) {
+        throw usageError(argv, error);
+    }
+    // Checked in the order given, so the first bad argument is the one reported.
+    for (const token of parsed.tokens) {
+        if (token.kind === "option") check(token.name, token.rawName, token.value);
+    }
+    const { values } = parsed;
+    const options: VerifyOptions = {
+        checkFiles: values["check-files"] ?? false,
+        json: values.json ?? false,
+        help: values.help ?? false,
+        intervalMs: values.interval === undefined ? DEFAULT_INTERVAL_MS : CHECKS.interval("--interval", values.interval),
+        taskTimeoutMs: values["task-timeout"] === undefined ? DEFAULT_TASK_TIMEOUT_MS : CHECKS["task-timeout"]("--task-timeout", values["task-timeout"]),
+    };
+    if (values.stack !== undefined) options.stack = CHECKS.stack("--stack", values.stack);
+    if (values.outputs !== undefined) options.outputsFile = CHECKS.outputs("--outputs", values.outputs);
+    if (values.wait !== undefined) options.waitMs = CHECKS.wait("--wait", values.wait);
     if (options.help) return options;
     if (options.stack !== undefined && options.outputsFile !== undefined) {
         throw new VerifyError(ExitCode.Usage, "give either --stack or --outputs, not both");
@@ -134,4 +161,8 @@ export function parseArgs(argv: readonly string[]): VerifyOptions {
         throw new VerifyError(ExitCode.Usage, `say which deployment to verify: --stack NAME or --outputs FILE\n\n${USAGE}`);
     }
     return options;
+}
+
+function parseStrict(argv: readonly string[]) {
+    return parseNodeArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false, tokens: true });
 }

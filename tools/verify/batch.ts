@@ -2,7 +2,7 @@
 // from unknown JSON to the few fields it reads (names as in the 2024-07-01.20.0
 // spec: BatchNode, BatchNodeVMExtension, BatchTask).
 import { ExitCode, HttpError, VerifyError } from "./errors";
-import type { BatchHttpClient } from "./http";
+import type { BatchClient } from "./batchClient";
 
 export interface ComputeNode {
     id: string;
@@ -56,7 +56,7 @@ function parseStatuses(value: unknown): InstanceViewStatus[] {
     });
 }
 
-export async function listNodes(client: BatchHttpClient, poolId: string): Promise<ComputeNode[]> {
+export async function listNodes(client: BatchClient, poolId: string): Promise<ComputeNode[]> {
     let items: unknown[];
     try {
         items = await client.list(`/pools/${seg(poolId)}/nodes`);
@@ -79,7 +79,7 @@ export async function listNodes(client: BatchHttpClient, poolId: string): Promis
 
 /** The extension's view on one node, or undefined when the node does not report that extension. */
 export async function getNodeExtension(
-    client: BatchHttpClient,
+    client: BatchClient,
     poolId: string,
     nodeId: string,
     extensionName: string,
@@ -104,7 +104,7 @@ export async function getNodeExtension(
     };
 }
 
-export async function createJob(client: BatchHttpClient, jobId: string, poolId: string): Promise<void> {
+export async function createJob(client: BatchClient, jobId: string, poolId: string): Promise<void> {
     await client.json(
         {
             method: "POST",
@@ -124,7 +124,7 @@ export interface TaskSpec {
     maxWallClockTime: string;
 }
 
-export async function addTasks(client: BatchHttpClient, jobId: string, tasks: TaskSpec[]): Promise<void> {
+export async function addTasks(client: BatchClient, jobId: string, tasks: TaskSpec[]): Promise<void> {
     // addtaskcollection takes at most 100 tasks per call.
     for (let i = 0; i < tasks.length; i += 100) {
         const chunk = tasks.slice(i, i + 100);
@@ -158,7 +158,7 @@ export async function addTasks(client: BatchHttpClient, jobId: string, tasks: Ta
     }
 }
 
-export async function listTasks(client: BatchHttpClient, jobId: string): Promise<TaskSummary[]> {
+export async function listTasks(client: BatchClient, jobId: string): Promise<TaskSummary[]> {
     const items = await client.list(`/jobs/${seg(jobId)}/tasks`);
     return items.map((raw) => {
         const t = asObject(raw);
@@ -177,7 +177,7 @@ export async function listTasks(client: BatchHttpClient, jobId: string): Promise
     });
 }
 
-export async function readTaskFile(client: BatchHttpClient, jobId: string, taskId: string, file: string): Promise<string | undefined> {
+export async function readTaskFile(client: BatchClient, jobId: string, taskId: string, file: string): Promise<string | undefined> {
     try {
         return await client.text({ method: "GET", path: `/jobs/${seg(jobId)}/tasks/${seg(taskId)}/files/${file.split("/").map(seg).join("/")}` });
     } catch (error) {
@@ -186,7 +186,7 @@ export async function readTaskFile(client: BatchHttpClient, jobId: string, taskI
     }
 }
 
-export async function deleteJob(client: BatchHttpClient, jobId: string): Promise<void> {
+export async function deleteJob(client: BatchClient, jobId: string): Promise<void> {
     try {
         await client.json({ method: "DELETE", path: `/jobs/${seg(jobId)}` }, [202, 200]);
     } catch (error) {

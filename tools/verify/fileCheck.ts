@@ -3,7 +3,7 @@
 // and reading its output are pure; runFileCheck is the thin I/O around them.
 import { randomBytes } from "node:crypto";
 import { addTasks, createJob, deleteJob, listTasks, readTaskFile, type ComputeNode, type TaskSummary } from "./batch";
-import type { BatchHttpClient, Sleep } from "./http";
+import type { BatchClient } from "./batchClient";
 import type { CurrentCertificate } from "./keyvault";
 import type { CertificateTarget, OsFamily } from "./outputs";
 import type { FileCheck } from "./verdict";
@@ -63,6 +63,9 @@ export function parseCheckOutput(stdout: string): Record<string, string[]> {
     return observed;
 }
 
+/** Resolves after ms, or rejects at once when the signal aborts. */
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+
 export interface FileCheckOptions {
     os: OsFamily;
     poolName: string;
@@ -97,8 +100,8 @@ function summarise(task: TaskSummary, stderr: string | undefined): string {
  * signal, so deletion still goes out after Ctrl-C).
  */
 export async function runFileCheck(
-    client: BatchHttpClient,
-    cleanup: BatchHttpClient,
+    client: BatchClient,
+    cleanup: BatchClient,
     nodes: ComputeNode[],
     options: FileCheckOptions,
 ): Promise<{ results: Map<string, FileCheck>; jobId: string; deleted: boolean; cleanupError?: string }> {

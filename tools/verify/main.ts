@@ -26,7 +26,7 @@ export interface MainIO {
     stderr: (text: string) => void;
     env: Record<string, string | undefined>;
     signal?: AbortSignal;
-    /** Overrides for tests that run in-process (sleep, fetch, retry bounds). */
+    /** Overrides for tests that run in-process (sleep, transport, credential for both services, retry bounds). */
     deps?: Partial<VerifyDeps>;
 }
 
@@ -60,17 +60,17 @@ export async function main(argv: string[], io: MainIO): Promise<number> {
     if (testBatchBaseUrl || testKeyVaultUrl || testToken) {
         io.stderr(`verify: TEST overrides in effect (${Object.values(TEST_ENV).filter((k) => io.env[k]).join(", ")}): for the test suite only`);
     }
-    const credential = testToken ? staticCredential(testToken) : new DefaultAzureCredential();
+    const credential = io.deps?.credential ?? (testToken ? staticCredential(testToken) : new DefaultAzureCredential());
     const certificateReaderFactory = defaultCertificateReaderFactory(
         credential,
-        // The SDK only talks https: keep the vault URI and carry requests to the fake.
+        // Both bearer policies only talk https: keep the real URLs and carry requests to the fake.
         testKeyVaultUrl ? { httpClient: loopbackHttpClient(testKeyVaultUrl), retryOptions: { maxRetries: 1, retryDelayInMs: 10 } } : {},
     );
     const deps: VerifyDeps = {
         readTarget,
         credential,
         certificateReaderFactory,
-        testBatchBaseUrl,
+        httpClient: testBatchBaseUrl ? loopbackHttpClient(testBatchBaseUrl) : undefined,
         signal: io.signal,
         progress: (line) => io.stderr(line),
         ...io.deps,

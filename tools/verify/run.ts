@@ -1,13 +1,15 @@
 // Orchestration: outputs -> Batch nodes and extension views + Key Vault
 // current versions (+ files on the nodes) -> verdicts, polling with --wait.
 // Every dependency with a side effect comes in through VerifyDeps.
+import { setTimeout as delay } from "node:timers/promises";
+import type { HttpClient } from "@azure/core-rest-pipeline";
 import type { TokenCredential } from "@azure/identity";
 import type { VerifyOptions } from "./args";
 import { getNodeExtension, listNodes, type ExtensionView } from "./batch";
+import { createBatchClient, type BatchClient, type RetryEvent } from "./batchClient";
 import { ExitCode, HttpError, VerifyError, type ExitCodeValue } from "./errors";
-import { runFileCheck } from "./fileCheck";
-import { abortableSleep, BATCH_SCOPE, BatchHttpClient, type FetchLike, type Sleep } from "./http";
-import { readCurrentCertificates, type CertificateReaderFactory } from "./keyvault";
+import { runFileCheck, type Sleep } from "./fileCheck";
+import { readCurrentCertificates, type CertificateReader, type CertificateReaderFactory } from "./keyvault";
 import type { VerifyTarget } from "./outputs";
 import { judgePool, STARTING_STATES, type FileCheck, type NodeEvidence, type PoolResult } from "./verdict";
 
@@ -16,15 +18,21 @@ export interface VerifyDeps {
     readTarget: (options: VerifyOptions) => Promise<VerifyTarget>;
     credential: TokenCredential;
     certificateReaderFactory: CertificateReaderFactory;
-    /** TEST ONLY: replaces https://<batchAccountEndpoint>. Never set from outputs or config. */
-    testBatchBaseUrl?: string;
-    fetch?: FetchLike;
+    /**
+     * The transport for Batch requests (default: the library's Node client).
+     * TEST ONLY when set: main.ts installs the loopback client from the test
+     * environment variables; never from outputs or config.
+     */
+    httpClient?: HttpClient;
+    /** Waits between --wait rounds and --check-files polls (HTTP retries wait inside the pipeline). */
     sleep?: Sleep;
     now?: () => number;
     signal?: AbortSignal;
     /** Progress lines (stderr in the CLI). */
     progress: (line: string) => void;
+    /** Retries after a 429/503 (default 4). */
     maxRetries?: number;
+    /** Upper bound on one retry's wait, whatever Retry-After says (default 60 s). */
     maxRetryDelayMs?: number;
     /** Parallel extension reads. */
     concurrency?: number;
@@ -39,18 +47,8 @@ export interface VerifyOutcome {
     jobs: { id: string; deleted: boolean }[];
 }
 
-function tokenSource(credential: TokenCredential): () => Promise<string> {
-    let cached: { token: string; expiresOnTimestamp: number } | undefined;
-    return async () => {
-        // Refresh two minutes early so a long --wait never sends an expired token.
-        if (cached === undefined || cached.expiresOnTimestamp - Date.now() < 120_000) {
-            const token = await credential.getToken(BATCH_SCOPE);
-            if (token === null) throw new VerifyError(ExitCode.NotSignedIn, "the Azure credential returned no token for Batch; sign in with `az login`");
-            cached = token;
-        }
-        return cached.token;
-    };
-}
+/** Resolves after ms, or rejects at once when the signal aborts. */
+export const abortableSleep: Sleep = (ms, signal) => delay(ms, undefined, { signal });
 
 async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
     const out: R[] = new Array<R>(items.length);
@@ -115,13 +113,13 @@ async function oneRound(
     options: VerifyOptions,
     deps: VerifyDeps,
     target: VerifyTarget,
-    client: BatchHttpClient,
-    cleanupClient: BatchHttpClient,
+    client: BatchClient,
+    cleanupClient: BatchClient,
+    reader: CertificateReader,
     jobs: VerifyOutcome["jobs"],
 ): Promise<PoolResult> {
     const now = deps.now ?? Date.now;
     const nodes = await listNodes(client, target.poolName);
-    const reader = deps.certificateReaderFactory(target.vaultUri);
     const current = await readCurrentCertificates(reader, target.vaultUri, target.certificates.map((c) => c.name));
     const extensions = await mapLimit(nodes, deps.concurrency ?? 8, async (node): Promise<ExtensionView | undefined | "not-read"> =>
         STARTING_STATES.has(node.state) ? "not-read" : getNodeExtension(client, target.poolName, node.id, target.extensionName),
@@ -148,6 +146,21 @@ async function oneRound(
     return judgePool(target.poolName, evidence, current, target.extensionName, target.extensionType, options.checkFiles, new Date(now()));
 }
 
+function formatDelay(ms: number): string {
+    if (ms < 1000) return `${ms}ms`;
+    return ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`;
+}
+
+function retryLine(event: RetryEvent): string {
+    const why =
+        event.retryAfterMs === undefined
+            ? "no Retry-After, backing off"
+            : event.retryAfterMs > event.delayMs
+              ? `Retry-After ${formatDelay(event.retryAfterMs)}, capped`
+              : "as Retry-After asked";
+    return `[retry] Batch answered ${event.status} to ${event.method} ${event.path}; retry ${event.retry} of ${event.maxRetries} in ${formatDelay(event.delayMs)} (${why})`;
+}
+
 function formatMs(ms: number): string {
     const s = Math.max(0, Math.round(ms / 1000));
     return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s` : `${s}s`;
@@ -160,15 +173,20 @@ export async function runVerify(options: VerifyOptions, deps: VerifyDeps): Promi
     const sleep = deps.sleep ?? abortableSleep;
     try {
         target = await deps.readTarget(options);
-        const base = deps.testBatchBaseUrl ?? `https://${target.batchAccountEndpoint}`;
-        const token = tokenSource(deps.credential);
-        const http = { fetch: deps.fetch, sleep, maxRetries: deps.maxRetries, maxRetryDelayMs: deps.maxRetryDelayMs };
-        const client = new BatchHttpClient(base, token, { ...http, signal: deps.signal });
+        const client = createBatchClient(`https://${target.batchAccountEndpoint}`, {
+            credential: deps.credential,
+            httpClient: deps.httpClient,
+            bounds: { maxRetries: deps.maxRetries, maxRetryDelayMs: deps.maxRetryDelayMs },
+            onRetry: (event) => deps.progress(retryLine(event)),
+            signal: deps.signal,
+        });
         // No abort signal: the job must still be deleted after Ctrl-C.
-        const cleanupClient = new BatchHttpClient(base, token, http);
+        const cleanupClient = client.withSignal(undefined);
+        // One reader for every round, so Key Vault's token is fetched once too.
+        const reader = deps.certificateReaderFactory(target.vaultUri);
         const deadline = options.waitMs === undefined ? undefined : now() + options.waitMs;
         for (let round = 1; ; round++) {
-            const result = await oneRound(options, deps, target, client, cleanupClient, jobs);
+            const result = await oneRound(options, deps, target, client, cleanupClient, reader, jobs);
             if (deadline === undefined || result.exitCode === ExitCode.Healthy || now() >= deadline) {
                 if (deadline !== undefined && result.exitCode !== ExitCode.Healthy) {
                     result.summary += `; --wait ran out after ${round} check${round === 1 ? "" : "s"}`;

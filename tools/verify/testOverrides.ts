@@ -1,53 +1,33 @@
-// TEST ONLY: lets the tests point the Key Vault SDK at a loopback fake.
+// TEST ONLY: lets the tests point the verifier at a loopback fake of Batch and
+// Key Vault.
 //
-// The SDK's challenge-based authentication refuses any non-https request URL,
-// so the client keeps the real https vault URI and this HTTP client carries
-// each request to the fake instead. It is installed only when the
-// BATCH_CERT_ROTATION_TEST_KEYVAULT_URL environment variable is set (main.ts).
-import type { CertificateClientOptions } from "@azure/keyvault-certificates";
+// The bearer-token policies (core-rest-pipeline's for Batch, the Key Vault
+// SDK's challenge-based one) refuse any non-https request URL, so the clients
+// keep the real https URLs and this HTTP client carries each request to the
+// fake instead. It is installed only when the BATCH_CERT_ROTATION_TEST_*_URL
+// environment variables are set (main.ts); nothing in the outputs or the stack
+// config can install it.
+import { createDefaultHttpClient, createPipelineRequest, type HttpClient } from "@azure/core-rest-pipeline";
 
-type HttpClient = NonNullable<CertificateClientOptions["httpClient"]>;
-type PipelineRequest = Parameters<HttpClient["sendRequest"]>[0];
-type PipelineResponse = Awaited<ReturnType<HttpClient["sendRequest"]>>;
-type HttpHeaders = PipelineResponse["headers"];
+const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
-class SimpleHeaders implements HttpHeaders {
-    private readonly map = new Map<string, string>();
-    constructor(from: Headers) {
-        from.forEach((value, name) => this.map.set(name.toLowerCase(), value));
-    }
-    get(name: string): string | undefined {
-        return this.map.get(name.toLowerCase());
-    }
-    has(name: string): boolean {
-        return this.map.has(name.toLowerCase());
-    }
-    set(name: string, value: string | number | boolean): void {
-        this.map.set(name.toLowerCase(), String(value));
-    }
-    delete(name: string): void {
-        this.map.delete(name.toLowerCase());
-    }
-    toJSON(): Record<string, string> {
-        return Object.fromEntries(this.map);
-    }
-    [Symbol.iterator](): Iterator<[string, string]> {
-        return this.map.entries();
-    }
-}
-
-/** An HttpClient that sends every request to `target` (path and query kept) over fetch. */
+/** An HttpClient that sends every request to `target` (path and query kept). */
 export function loopbackHttpClient(target: string): HttpClient {
     const base = new URL(target);
+    // Plain http is allowed to a loopback fake only: a test URL pointing
+    // elsewhere fails to connect rather than send a token in the clear.
+    const allowInsecureConnection = base.protocol === "http:" && LOOPBACK_HOSTS.has(base.hostname);
+    const inner = createDefaultHttpClient();
     return {
-        async sendRequest(request: PipelineRequest): Promise<PipelineResponse> {
+        async sendRequest(request) {
             const original = new URL(request.url);
-            const url = new URL(original.pathname + original.search, base);
-            const headers: Record<string, string> = {};
-            for (const [name, value] of request.headers) headers[name] = value;
-            const body = typeof request.body === "string" ? request.body : undefined;
-            const response = await fetch(url, { method: request.method, headers, body });
-            return { request, status: response.status, headers: new SimpleHeaders(response.headers), bodyAsText: await response.text() };
+            const forwarded = createPipelineRequest({
+                ...request,
+                url: new URL(original.pathname + original.search, base).toString(),
+                allowInsecureConnection,
+            });
+            // The caller sees the request it sent, not the rewritten one.
+            return { ...(await inner.sendRequest(forwarded)), request };
         },
     };
 }
