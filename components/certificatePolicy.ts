@@ -5,8 +5,13 @@
 import type { CertificatePolicy } from "@azure/keyvault-certificates";
 import type { CertificateSpec, EcCurve, RsaKeySize } from "./types";
 
-/** The data-plane API version the rendered request targets (spec `certificates-7.5.json`). */
-export const KEY_VAULT_API_VERSION = "7.5";
+/**
+ * The Key Vault data-plane API version: the provider pins its client to it
+ * and the offline plan renders it, so the plan shows the call the SDK makes.
+ * It is `@azure/keyvault-certificates` 4.10's default (its spec is the
+ * 2025-07-01 `certificates.json` of Azure/azure-rest-api-specs).
+ */
+export const KEY_VAULT_API_VERSION = "2025-07-01" as const;
 
 /**
  * The SDK policy for `beginCreateCertificate` / `updateCertificatePolicy`.
@@ -39,7 +44,7 @@ export function buildCertificatePolicy(spec: CertificateSpec): CertificatePolicy
     return policy;
 }
 
-/** The `CertificatePolicy` of the wire format (snake_case, spec 7.5). */
+/** The `CertificatePolicy` of the wire format (snake_case, spec of KEY_VAULT_API_VERSION). */
 export function buildWirePolicy(spec: CertificateSpec): Record<string, unknown> {
     const keyProps: Record<string, unknown> = { exportable: true, kty: spec.keyType };
     const key = keyParameters(spec);
@@ -74,7 +79,7 @@ export function buildWirePolicy(spec: CertificateSpec): Record<string, unknown> 
 
 /**
  * The data-plane call that creates the certificate:
- * `POST {vaultUri}certificates/{name}/create?api-version=7.5` with a
+ * `POST {vaultUri}certificates/{name}/create?api-version=KEY_VAULT_API_VERSION` with a
  * `CertificateCreateParameters` body. The host comes from the vault URI, so
  * sovereign clouds render their own suffix.
  */

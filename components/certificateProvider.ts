@@ -8,10 +8,19 @@
 // data or functions. Nothing here ever reads the certificate's secret: outputs
 // hold IDs, version, thumbprint and expiry only.
 import type * as pulumi from "@pulumi/pulumi";
-import type { CertificateClient, KeyVaultCertificateWithPolicy } from "@azure/keyvault-certificates";
+import type { TokenCredential } from "@azure/identity";
+import type { CertificateClient, CertificateClientOptions, KeyVaultCertificateWithPolicy } from "@azure/keyvault-certificates";
 import type { CertificateSpec } from "./types";
-import { buildCertificatePolicy, versionlessCertificateId, versionlessSecretId } from "./certificatePolicy";
-import { RBAC_PROPAGATION_FIX, isRetryable, messageOf, retryWithBackoff, statusCodeOf } from "./retry";
+import { KEY_VAULT_API_VERSION, buildCertificatePolicy, versionlessCertificateId, versionlessSecretId } from "./certificatePolicy";
+import {
+    RBAC_PROPAGATION_FIX,
+    isForbiddenByFirewall,
+    isRetryable,
+    messageOf,
+    networkFailureCodeOf,
+    retryWithBackoff,
+    statusCodeOf,
+} from "./retry";
 
 /** The inputs the resource passes, exactly (the offline plan reads them). */
 export interface CertificateInputs {
@@ -74,27 +83,166 @@ export const DEFAULT_PROVIDER_OPTIONS: CertificateProviderOptions = {
     retry: { maxAttempts: 12, maxTotalWaitMs: 10 * 60_000, initialDelayMs: 5_000, maxDelayMs: 60_000 },
 };
 
-/** The provider used by the real resource: DefaultAzureCredential, real TLS, challenge verification on. */
-export function defaultCertificateClientFactory(vaultUri: string): CertificateClientLike {
+// Test-only switch. The engine suite runs the real resource in Pulumi's
+// dynamic-provider process, where nothing but the environment reaches the
+// client; these variables point it at a loopback Key Vault endpoint with a
+// fixed token, so no test can reach Azure, the instance metadata address or a
+// sign-in host. Stack config cannot set them, and only a loopback address is
+// accepted, so a bearer token never leaves the machine.
+/** `https://127.0.0.1:PORT` of a loopback Key Vault endpoint (tests only). */
+export const TEST_KEYVAULT_ENDPOINT_ENV = "BATCH_CERT_ROTATION_TEST_KEYVAULT_ENDPOINT";
+/** The fixed bearer token sent to that endpoint (tests only). */
+export const TEST_KEYVAULT_TOKEN_ENV = "BATCH_CERT_ROTATION_TEST_KEYVAULT_TOKEN";
+/** Path of the PEM file of the CA that signed the endpoint's TLS certificate; the only CA trusted then. */
+export const TEST_KEYVAULT_CA_ENV = "BATCH_CERT_ROTATION_TEST_KEYVAULT_CA";
+/** JSON of `Partial<CertificateProviderOptions>` (short waits), honoured only with the endpoint set. */
+export const TEST_PROVIDER_OPTIONS_ENV = "BATCH_CERT_ROTATION_TEST_PROVIDER_OPTIONS";
+/** Header carrying the vault host the request was meant for, so the endpoint keeps state per vault. */
+export const TEST_VAULT_HOST_HEADER = "x-batch-cert-rotation-vault-host";
+
+/** Where a test client sends its requests instead of the vault, and how it authenticates there. */
+export interface LoopbackKeyVault {
+    /** `https://127.0.0.1:PORT` (or `localhost`, `[::1]`). */
+    endpoint: string;
+    token: string;
+    /** PEM of the CA the endpoint's certificate chains to; replaces the default trust store. */
+    caPem: string;
+    /** The SDK's own retries (its defaults wait seconds; tests want milliseconds). */
+    sdkRetry?: { maxRetries: number; retryDelayInMs: number; maxRetryDelayInMs: number };
+}
+
+/** The loopback settings from the environment, or undefined when the switch is off (always, outside tests). */
+export function loopbackKeyVaultFromEnv(env: NodeJS.ProcessEnv = process.env): LoopbackKeyVault | undefined {
+    const endpoint = env[TEST_KEYVAULT_ENDPOINT_ENV];
+    if (endpoint === undefined || endpoint === "") {
+        return undefined;
+    }
+    const token = env[TEST_KEYVAULT_TOKEN_ENV];
+    const caPath = env[TEST_KEYVAULT_CA_ENV];
+    if (token === undefined || token === "" || caPath === undefined || caPath === "") {
+        throw new Error(
+            `${TEST_KEYVAULT_ENDPOINT_ENV} is set but ${TEST_KEYVAULT_TOKEN_ENV} and ${TEST_KEYVAULT_CA_ENV} are not both set: ` +
+                "the test-only Key Vault switch needs all three (unset all three to use Azure)",
+        );
+    }
+    // require() inside the body: see the note at the top of this file.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const fs = require("node:fs") as typeof import("node:fs");
+    return { endpoint, token, caPem: fs.readFileSync(caPath, "utf8") };
+}
+
+/** A credential that always answers the same token: the loopback endpoint's, never a real one. */
+export function fixedTokenCredential(token: string): TokenCredential {
+    return {
+        getToken: () => Promise.resolve({ token, expiresOnTimestamp: Date.now() + 60 * 60_000 }),
+    };
+}
+
+/**
+ * Client options that send every request to the loopback endpoint while the
+ * client keeps the vault's real URL (so IDs, challenge scope and the vault URI
+ * in state stay what Azure would give). Shared by the certificate client and
+ * the tests' secret client.
+ */
+export function loopbackClientOptions(loopback: LoopbackKeyVault): Pick<
+    CertificateClientOptions,
+    "additionalPolicies" | "tlsOptions" | "disableChallengeResourceVerification" | "retryOptions"
+> {
+    const target = new URL(loopback.endpoint);
+    if (target.protocol !== "https:" || !["127.0.0.1", "localhost", "[::1]"].includes(target.hostname)) {
+        throw new Error(`test Key Vault endpoint ${loopback.endpoint}: must be https:// on a loopback address (127.0.0.1, localhost or [::1])`);
+    }
+    const origin = target.origin;
+    const hostHeader = TEST_VAULT_HOST_HEADER;
+    return {
+        additionalPolicies: [
+            {
+                // perRetry runs after the Key Vault challenge policy, so that policy sees the vault URL.
+                position: "perRetry",
+                policy: {
+                    name: "batchCertRotationLoopbackKeyVault",
+                    async sendRequest(request, next) {
+                        const original = request.url;
+                        const url = new URL(original);
+                        request.headers.set(hostHeader, url.host);
+                        request.url = `${origin}${url.pathname}${url.search}`;
+                        try {
+                            return await next(request);
+                        } finally {
+                            // The challenge policy resends the same request object after a 401.
+                            request.url = original;
+                        }
+                    },
+                },
+            },
+        ],
+        tlsOptions: { ca: loopback.caPem },
+        // The resent request carries the loopback URL, which is no subdomain of vault.azure.net.
+        disableChallengeResourceVerification: true,
+        retryOptions: loopback.sdkRetry ?? { maxRetries: 1, retryDelayInMs: 20, maxRetryDelayInMs: 100 },
+    };
+}
+
+/**
+ * The real SDK client, pinned to KEY_VAULT_API_VERSION. Without `loopback`:
+ * DefaultAzureCredential, the system's TLS trust and challenge verification on.
+ */
+export function createCertificateClient(vaultUri: string, loopback?: LoopbackKeyVault): CertificateClient {
     // require() inside the body: see the note at the top of this file.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const certificates = require("@azure/keyvault-certificates") as typeof import("@azure/keyvault-certificates");
+    if (loopback !== undefined) {
+        return new certificates.CertificateClient(vaultUri, fixedTokenCredential(loopback.token), {
+            serviceVersion: KEY_VAULT_API_VERSION,
+            ...loopbackClientOptions(loopback),
+        });
+    }
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const identity = require("@azure/identity") as typeof import("@azure/identity");
-    return new certificates.CertificateClient(vaultUri, new identity.DefaultAzureCredential());
+    return new certificates.CertificateClient(vaultUri, new identity.DefaultAzureCredential(), { serviceVersion: KEY_VAULT_API_VERSION });
+}
+
+/** The factory used by the real resource; the test-only switch above is read each time a client is made. */
+export function defaultCertificateClientFactory(vaultUri: string): CertificateClientLike {
+    return createCertificateClient(vaultUri, loopbackKeyVaultFromEnv());
+}
+
+/** Short waits for the engine suite, read at call time in the provider process; ignored unless the switch is on. */
+function testOptionsFromEnv(): Partial<CertificateProviderOptions> {
+    const raw = process.env[TEST_PROVIDER_OPTIONS_ENV];
+    if (raw === undefined || raw === "" || !process.env[TEST_KEYVAULT_ENDPOINT_ENV]) {
+        return {};
+    }
+    const parsed = JSON.parse(raw) as Partial<CertificateProviderOptions>;
+    const picked: Partial<CertificateProviderOptions> = {};
+    for (const key of ["createTimeoutMs", "deleteTimeoutMs", "pollIntervalMs"] as const) {
+        if (typeof parsed[key] === "number") {
+            picked[key] = parsed[key];
+        }
+    }
+    if (typeof parsed.retry === "object" && parsed.retry !== null) {
+        picked.retry = { ...DEFAULT_PROVIDER_OPTIONS.retry, ...parsed.retry };
+    }
+    return picked;
 }
 
 export function makeCertificateProvider(
     clientFactory: CertificateClientFactory = defaultCertificateClientFactory,
     options: Partial<CertificateProviderOptions> = {},
 ): pulumi.dynamic.ResourceProvider<CertificateInputs, CertificateOutputs> {
-    const opts: CertificateProviderOptions = { ...DEFAULT_PROVIDER_OPTIONS, ...options };
+    const resolve = (): CertificateProviderOptions => ({ ...DEFAULT_PROVIDER_OPTIONS, ...testOptionsFromEnv(), ...options });
 
     return {
         async create(inputs: CertificateInputs): Promise<pulumi.dynamic.CreateResult<CertificateOutputs>> {
-            const client = clientFactory(inputs.vaultUri);
-            const outs = await createOrRecover(client, inputs, opts);
-            return { id: outs.certificateId, outs };
+            const opts = resolve();
+            const where = `certificate "${inputs.certificate.name}" in ${inputs.vaultUri}`;
+            try {
+                const client = clientFactory(inputs.vaultUri);
+                const outs = await createOrRecover(client, inputs, opts);
+                return { id: outs.certificateId, outs };
+            } catch (err) {
+                throw explainFinal(`create ${where}`, inputs.vaultUri, err);
+            }
         },
 
         async read(id: string, props?: CertificateOutputs): Promise<pulumi.dynamic.ReadResult<CertificateOutputs>> {
@@ -104,17 +252,19 @@ export function makeCertificateProvider(
                         "declare the certificate in the program and run `pulumi up` instead",
                 );
             }
+            const opts = resolve();
             const name = props.certificate.name;
+            const operation = `read certificate "${name}" in ${props.vaultUri}`;
             const client = clientFactory(props.vaultUri);
             let cert: KeyVaultCertificateWithPolicy;
             try {
-                cert = await withRetry(opts, `read certificate "${name}" in ${props.vaultUri}`, () => client.getCertificate(name));
+                cert = await withRetry(opts, operation, props.vaultUri, () => client.getCertificate(name));
             } catch (err) {
                 // Deleted (or soft-deleted) out of band: an empty ID tells Pulumi it is gone, so `up` recreates it.
                 if (statusCodeOf(err) === 404) {
                     return { id: "", props: undefined };
                 }
-                throw err;
+                throw explainFinal(operation, props.vaultUri, err);
             }
             return { id, props: toOutputs(props, cert) };
         },
@@ -124,23 +274,25 @@ export function makeCertificateProvider(
         },
 
         async update(id: string, olds: CertificateOutputs, news: CertificateInputs): Promise<pulumi.dynamic.UpdateResult<CertificateOutputs>> {
+            const opts = resolve();
             const name = news.certificate.name;
             const where = `certificate "${name}" in ${news.vaultUri}`;
+            const vault = news.vaultUri;
             const client = clientFactory(news.vaultUri);
             try {
                 if (policyChanged(olds.certificate, news.certificate)) {
                     // Applies to the next issuance (renewal); the current version is left as is.
-                    await withRetry(opts, `update policy of ${where}`, () =>
+                    await withRetry(opts, `update policy of ${where}`, vault, () =>
                         client.updateCertificatePolicy(name, buildCertificatePolicy(news.certificate)),
                     );
                 }
                 if (!sameJson(sortKeys(olds.certificate.tags), sortKeys(news.certificate.tags))) {
                     // Version "" = the current version; tags live on the certificate object, not a new version.
-                    await withRetry(opts, `update tags of ${where}`, () =>
+                    await withRetry(opts, `update tags of ${where}`, vault, () =>
                         client.updateCertificateProperties(name, "", { tags: { ...news.certificate.tags }, enabled: true }),
                     );
                 }
-                const cert = await withRetry(opts, `read ${where}`, () => client.getCertificate(name));
+                const cert = await withRetry(opts, `read ${where}`, vault, () => client.getCertificate(name));
                 return { outs: toOutputs(news, cert) };
             } catch (err) {
                 if (statusCodeOf(err) === 404) {
@@ -150,47 +302,57 @@ export function makeCertificateProvider(
                         { cause: err },
                     );
                 }
-                throw err;
+                throw explainFinal(`update ${where}`, vault, err);
             }
         },
 
         async delete(_id: string, props: CertificateOutputs): Promise<void> {
-            const name = props.certificate.name;
-            const where = `certificate "${name}" in ${props.vaultUri}`;
-            const client = clientFactory(props.vaultUri);
-            let alreadyGone = false;
+            const opts = resolve();
+            const where = `certificate "${props.certificate.name}" in ${props.vaultUri}`;
             try {
-                const poller = await withRetry(opts, `delete ${where}`, () => client.beginDeleteCertificate(name));
-                await pollBounded(poller, opts, opts.deleteTimeoutMs, () =>
-                    `delete ${where}: the soft delete did not complete within ${seconds(opts.deleteTimeoutMs)} s. ` +
-                        "Fix: check the certificate's state in the portal and rerun `pulumi destroy` (or `pulumi up`).",
-                );
+                await deleteCertificate(clientFactory(props.vaultUri), props, opts);
             } catch (err) {
-                if (statusCodeOf(err) !== 404) {
-                    throw err;
-                }
-                alreadyGone = true; // deleted out of band: nothing left to soft-delete
-            }
-            if (!props.purgeOnDelete) {
-                return;
-            }
-            try {
-                await withRetry(opts, `purge ${where}`, () => client.purgeDeletedCertificate(name), isRetryableForPurge);
-            } catch (err) {
-                if (alreadyGone && statusCodeOf(err) === 404) {
-                    return; // purged out of band too
-                }
-                if (statusCodeOf(err) === 403 && /purge protection/i.test(messageOf(err))) {
-                    throw new Error(
-                        `purge ${where}: the vault has purge protection, so the certificate stays soft-deleted until its retention ends. ` +
-                            "Fix: set purgeCertificatesOnDelete to false for this vault (soft delete is the default), then rerun.",
-                        { cause: err },
-                    );
-                }
-                throw err;
+                throw explainFinal(`delete ${where}`, props.vaultUri, err);
             }
         },
     };
+}
+
+async function deleteCertificate(client: CertificateClientLike, props: CertificateOutputs, opts: CertificateProviderOptions): Promise<void> {
+    const name = props.certificate.name;
+    const where = `certificate "${name}" in ${props.vaultUri}`;
+    const vault = props.vaultUri;
+    let alreadyGone = false;
+    try {
+        const poller = await withRetry(opts, `delete ${where}`, vault, () => client.beginDeleteCertificate(name));
+        await pollBounded(poller, opts, opts.deleteTimeoutMs, `delete ${where}`, vault, () =>
+            `delete ${where}: the soft delete did not complete within ${seconds(opts.deleteTimeoutMs)} s. ` +
+                "Fix: check the certificate's state in the portal and rerun `pulumi destroy` (or `pulumi up`).",
+        );
+    } catch (err) {
+        if (statusCodeOf(err) !== 404) {
+            throw err;
+        }
+        alreadyGone = true; // deleted out of band: nothing left to soft-delete
+    }
+    if (!props.purgeOnDelete) {
+        return;
+    }
+    try {
+        await withRetry(opts, `purge ${where}`, vault, () => client.purgeDeletedCertificate(name), isRetryableForPurge);
+    } catch (err) {
+        if (alreadyGone && statusCodeOf(err) === 404) {
+            return; // purged out of band too
+        }
+        if (statusCodeOf(err) === 403 && /purge protection/i.test(messageOf(err))) {
+            throw new Error(
+                `purge ${where}: the vault has purge protection, so the certificate stays soft-deleted until its retention ends. ` +
+                    "Fix: set purgeCertificatesOnDelete to false for this vault (soft delete is the default), then rerun.",
+                { cause: err },
+            );
+        }
+        throw err;
+    }
 }
 
 /** diff: a different vault or name is another object (replace); policy, tags and purge flag change in place. */
@@ -229,7 +391,7 @@ async function createOrRecover(
         if (statusCodeOf(err) !== 409) {
             throw err;
         }
-        const deleted = await findDeleted(client, spec.name, opts, where);
+        const deleted = await findDeleted(client, spec.name, opts, where, inputs.vaultUri);
         if (deleted === undefined) {
             throw new Error(
                 `create ${where}: Key Vault answered 409 Conflict (${messageOf(err)}). ` +
@@ -243,8 +405,8 @@ async function createOrRecover(
     // manual delete). With purge protection the name stays reserved for up to
     // 90 days, so recovering is the only way to keep the name; a new version
     // is then issued so the current certificate matches the stack's policy.
-    const recover = await withRetry(opts, `recover deleted ${where}`, () => client.beginRecoverDeletedCertificate(spec.name));
-    await pollBounded(recover, opts, opts.deleteTimeoutMs, () =>
+    const recover = await withRetry(opts, `recover deleted ${where}`, inputs.vaultUri, () => client.beginRecoverDeletedCertificate(spec.name));
+    await pollBounded(recover, opts, opts.deleteTimeoutMs, `recover deleted ${where}`, inputs.vaultUri, () =>
         `recover deleted ${where}: recovery did not complete within ${seconds(opts.deleteTimeoutMs)} s. ` +
             "Fix: check the deleted certificate in the portal (Certificates > Manage deleted certificates) and rerun `pulumi up`.",
     );
@@ -262,10 +424,10 @@ async function issue(client: CertificateClientLike, inputs: CertificateInputs, o
         );
     try {
         // The SDK sends the create request and polls once before returning the poller.
-        const poller = await withRetry(opts, `create ${where}`, () =>
+        const poller = await withRetry(opts, `create ${where}`, inputs.vaultUri, () =>
             client.beginCreateCertificate(spec.name, buildCertificatePolicy(spec), { enabled: true, tags: { ...spec.tags } }),
         );
-        await pollBounded(poller, opts, opts.createTimeoutMs, () =>
+        await pollBounded(poller, opts, opts.createTimeoutMs, `create ${where}`, inputs.vaultUri, () =>
             `create ${where}: issuance still in progress after ${seconds(opts.createTimeoutMs)} s (issuer: ${spec.issuer}). ` +
                 (spec.issuer.toLowerCase() !== "self"
                     ? `The certificate authority behind issuer "${spec.issuer}" has not issued it yet. Fix: complete the request at the CA ` +
@@ -277,13 +439,15 @@ async function issue(client: CertificateClientLike, inputs: CertificateInputs, o
             throw issuanceFailed(failure);
         }
     } catch (err) {
-        // Errors without an HTTP status come from the poller: the operation itself failed or was cancelled.
-        if (statusCodeOf(err) === undefined && !(err instanceof Error && err.name === "RetryExhaustedError") && !isPollTimeout(err)) {
+        // What is left without an HTTP status or a reason of ours came from the
+        // poller: the operation itself failed or was cancelled. A network
+        // failure was already named as such by withRetry.
+        if (statusCodeOf(err) === undefined && !isExplained(err) && networkFailureCodeOf(err) === undefined) {
             throw issuanceFailed(err);
         }
         throw err;
     }
-    const cert = await withRetry(opts, `read ${where}`, () => client.getCertificate(spec.name));
+    const cert = await withRetry(opts, `read ${where}`, inputs.vaultUri, () => client.getCertificate(spec.name));
     return toOutputs(inputs, cert);
 }
 
@@ -292,9 +456,10 @@ async function findDeleted(
     name: string,
     opts: CertificateProviderOptions,
     where: string,
+    vaultUri: string,
 ): Promise<object | undefined> {
     try {
-        return await withRetry(opts, `look up deleted ${where}`, () => client.getDeletedCertificate(name));
+        return await withRetry(opts, `look up deleted ${where}`, vaultUri, () => client.getDeletedCertificate(name));
     } catch (err) {
         if (statusCodeOf(err) === 404) {
             return undefined;
@@ -315,12 +480,27 @@ class PollTimeoutError extends Error {
     }
 }
 
-function isPollTimeout(err: unknown): boolean {
-    return err instanceof Error && err.name === "PollTimeoutError";
+/** An error whose message already names the cause and the fix; passed on unchanged. */
+class KeyVaultCallError extends Error {
+    constructor(message: string, options: { cause: unknown }) {
+        super(message, options);
+        this.name = "KeyVaultCallError";
+    }
+}
+
+function isExplained(err: unknown): boolean {
+    return err instanceof Error && ["PollTimeoutError", "KeyVaultCallError", "RetryExhaustedError"].includes(err.name);
 }
 
 /** Polls until done; past `limitMs` throws the message `describeTimeout` builds. */
-async function pollBounded(poller: BoundedPoller, opts: CertificateProviderOptions, limitMs: number, describeTimeout: () => string): Promise<void> {
+async function pollBounded(
+    poller: BoundedPoller,
+    opts: CertificateProviderOptions,
+    limitMs: number,
+    operation: string,
+    vaultUri: string,
+    describeTimeout: () => string,
+): Promise<void> {
     const now = opts.now ?? (() => Date.now());
     const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
     const started = now();
@@ -329,13 +509,79 @@ async function pollBounded(poller: BoundedPoller, opts: CertificateProviderOptio
             throw new PollTimeoutError(describeTimeout());
         }
         await sleep(opts.pollIntervalMs);
-        await poller.poll();
+        await withRetry(opts, operation, vaultUri, () => poller.poll());
+    }
+}
+
+const UNREACHABLE_FIX = "check the network path from where pulumi runs to the vault, its private DNS zone and its firewall";
+
+/**
+ * Names what went wrong when Key Vault could not be reached, or its firewall
+ * refused us: neither is an issuance, permission or propagation problem.
+ */
+function explainAccess(operation: string, vaultUri: string, err: unknown): Error | undefined {
+    const cause = err instanceof Error && err.name === "RetryExhaustedError" ? (err as { lastError?: unknown }).lastError : err;
+    const code = networkFailureCodeOf(cause);
+    if (code !== undefined) {
+        return new KeyVaultCallError(
+            `${operation}: can't reach the vault at ${vaultUri} (${code}: ${messageOf(cause)}). Fix: ${UNREACHABLE_FIX}`,
+            { cause: err },
+        );
+    }
+    if (isForbiddenByFirewall(cause)) {
+        const firstLine = messageOf(cause).split(/\r?\n/)[0];
+        return new KeyVaultCallError(
+            `${operation}: the firewall of vault ${vaultUri} refuses this client's address (Key Vault answered 403 ForbiddenByFirewall: ${firstLine}). ` +
+                "Fix: add the deployer's public IP address to keyVault.network.ipRules, or run pulumi from inside the vault's network " +
+                "(an allowed subnet, or through the vault's private endpoint), then rerun `pulumi up`.",
+            { cause: err },
+        );
+    }
+    return undefined;
+}
+
+/** The last word on an error leaving the provider: every Key Vault answer ends with its cause and a fix. */
+function explainFinal(operation: string, vaultUri: string, err: unknown): unknown {
+    if (isExplained(err)) {
+        return err;
+    }
+    const access = explainAccess(operation, vaultUri, err);
+    if (access !== undefined) {
+        return access;
+    }
+    const status = statusCodeOf(err);
+    if (status === undefined) {
+        return err;
+    }
+    const code = typeof (err as { code?: unknown }).code === "string" ? ` ${(err as { code: string }).code}` : "";
+    return new KeyVaultCallError(`${operation}: Key Vault answered ${status}${code} (${messageOf(err)}). Fix: ${fixForStatus(status)}`, { cause: err });
+}
+
+function fixForStatus(status: number): string {
+    switch (status) {
+        case 400:
+            return "Key Vault refused the request itself; check the certificate's settings (name, subject, key, validity, renewal) against Key Vault's rules and rerun `pulumi up`";
+        case 401:
+            return "the deployer is not signed in to the vault's tenant; sign in (e.g. `az login --tenant <tenant>`) and rerun";
+        case 403:
+            return RBAC_PROPAGATION_FIX;
+        case 404:
+            return "check that the vault and the certificate exist (a certificate deleted outside Pulumi: run `pulumi refresh`, then `pulumi up`)";
+        case 409:
+            return "another operation on this certificate is in progress; wait for it to finish and rerun `pulumi up`";
+        case 429:
+            return "Key Vault is throttling this client; wait a minute and rerun `pulumi up`, or deploy fewer certificates at once (`pulumi up --parallel 2`)";
+        default:
+            return status >= 500
+                ? "Key Vault reported a server error; check Azure's status page for Key Vault in the vault's region and rerun `pulumi up`"
+                : "check the vault is reachable from here and rerun `pulumi up`";
     }
 }
 
 function withRetry<T>(
     opts: CertificateProviderOptions,
     operation: string,
+    vaultUri: string,
     fn: () => Promise<T>,
     retryable: (err: unknown) => boolean = isRetryable,
 ): Promise<T> {
@@ -345,9 +591,11 @@ function withRetry<T>(
         isRetryable: retryable,
         // Full jitter between half and all of the delay spreads parallel certificates apart.
         jitter: (ms) => ms * (0.5 + Math.random() / 2),
-        fix: (err) => (statusCodeOf(err) === 403 ? RBAC_PROPAGATION_FIX : "check the vault is reachable from here and rerun `pulumi up`"),
+        fix: (err) => (statusCodeOf(err) === 403 ? RBAC_PROPAGATION_FIX : fixForStatus(statusCodeOf(err) ?? 0)),
         sleep: opts.sleep,
         now: opts.now,
+    }).catch((err: unknown) => {
+        throw explainAccess(operation, vaultUri, err) ?? err;
     });
 }
 

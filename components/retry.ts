@@ -54,6 +54,10 @@ export function statusCodeOf(err: unknown): number | undefined {
  * errors without a status. 400/401/404/409 are answers, not hiccups.
  */
 export function isRetryable(err: unknown): boolean {
+    // A firewall refusal is the vault's network rule, not propagation: waiting never clears it.
+    if (isForbiddenByFirewall(err)) {
+        return false;
+    }
     const status = statusCodeOf(err);
     if (status === undefined) {
         return isNetworkError(err);
@@ -86,7 +90,8 @@ export async function retryWithBackoff<T>(fn: (attempt: number) => Promise<T>, o
             const elapsed = now() - started;
             const nominal = Math.min(options.maxDelayMs, options.initialDelayMs * 2 ** (attempt - 1));
             const remaining = options.maxTotalWaitMs - elapsed;
-            const delay = Math.max(0, Math.min(jitter(nominal), remaining));
+            // A server that says when to come back (429, 503) is believed, within the wait budget.
+            const delay = Math.max(0, Math.min(Math.max(jitter(nominal), retryAfterMsOf(err) ?? 0), remaining));
             if (attempt >= options.maxAttempts || remaining <= 0) {
                 throw exhausted(options, attempt, elapsed, err);
             }
@@ -113,6 +118,110 @@ export function messageOf(err: unknown): string {
         return err.message;
     }
     return String(err);
+}
+
+/**
+ * The body Key Vault answered with, if the error carries one: the SDK keeps
+ * it on `RestError.details` or as the response's text.
+ */
+function errorBodyOf(err: unknown): unknown {
+    if (typeof err !== "object" || err === null) {
+        return undefined;
+    }
+    const e = err as { details?: unknown; response?: { bodyAsText?: unknown } };
+    if (typeof e.details === "object" && e.details !== null) {
+        return e.details;
+    }
+    const text = e.response?.bodyAsText;
+    if (typeof text === "string" && text.length > 0) {
+        try {
+            return JSON.parse(text) as unknown;
+        } catch {
+            return undefined;
+        }
+    }
+    return undefined;
+}
+
+/** The `error.innererror.code` of a Key Vault error body (`ForbiddenByRbac`, `ForbiddenByFirewall`, ...). */
+export function innerErrorCodeOf(err: unknown): string | undefined {
+    const body = errorBodyOf(err) as { error?: { innererror?: { code?: unknown } } } | undefined;
+    const code = body?.error?.innererror?.code;
+    return typeof code === "string" ? code : undefined;
+}
+
+/**
+ * `403 ForbiddenByFirewall`: the vault's network rules refuse the caller's
+ * address. Key Vault names it in `innererror.code`; the message is checked too
+ * in case the body was not kept.
+ */
+export function isForbiddenByFirewall(err: unknown): boolean {
+    if (statusCodeOf(err) !== 403) {
+        return false;
+    }
+    if (innerErrorCodeOf(err) === "ForbiddenByFirewall") {
+        return true;
+    }
+    const code = (err as { code?: unknown }).code;
+    return code === "ForbiddenByFirewall" || /Client address is not authorized and caller is not a trusted service/i.test(messageOf(err));
+}
+
+/** `Retry-After` of an error's response, in ms (seconds or an HTTP date), if present. */
+export function retryAfterMsOf(err: unknown, now: () => number = Date.now): number | undefined {
+    if (typeof err !== "object" || err === null) {
+        return undefined;
+    }
+    const headers = (err as { response?: { headers?: { get?: (name: string) => string | undefined } } }).response?.headers;
+    const value = typeof headers?.get === "function" ? headers.get("retry-after") : undefined;
+    if (value === undefined || value.trim() === "") {
+        return undefined;
+    }
+    const secs = Number(value);
+    if (Number.isFinite(secs)) {
+        return Math.max(0, secs * 1000);
+    }
+    const date = Date.parse(value);
+    return Number.isFinite(date) ? Math.max(0, date - now()) : undefined;
+}
+
+// System error codes of a request that never got an HTTP answer: DNS, TCP, timeouts.
+const CONNECTION_ERROR_CODES = new Set([
+    "ENOTFOUND",
+    "EAI_AGAIN",
+    "EAI_FAIL",
+    "ECONNREFUSED",
+    "ECONNRESET",
+    "ECONNABORTED",
+    "ETIMEDOUT",
+    "ESOCKETTIMEDOUT",
+    "EHOSTUNREACH",
+    "ENETUNREACH",
+    "EHOSTDOWN",
+    "EPIPE",
+    "UND_ERR_CONNECT_TIMEOUT",
+    "REQUEST_SEND_ERROR",
+]);
+
+// OpenSSL / Node codes of a TLS handshake that failed (untrusted, expired or mismatched certificate, protocol).
+const TLS_ERROR_CODE = /^(ERR_TLS_|ERR_SSL_|ERR_OSSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|HOSTNAME_MISMATCH$|EPROTO$)/;
+
+/**
+ * The code of a failure to reach the server at all (DNS, refused or timed-out
+ * connection, TLS), looking through `cause` chains; undefined for HTTP answers
+ * and for anything else.
+ */
+export function networkFailureCodeOf(err: unknown): string | undefined {
+    for (let e: unknown = err, depth = 0; typeof e === "object" && e !== null && depth < 5; depth++) {
+        if (statusCodeOf(e) !== undefined) {
+            return undefined;
+        }
+        const code = (e as { code?: unknown }).code;
+        if (typeof code === "string" && (CONNECTION_ERROR_CODES.has(code) || TLS_ERROR_CODE.test(code))) {
+            return code;
+        }
+        e = (e as { cause?: unknown }).cause;
+    }
+    return undefined;
 }
 
 function isNetworkError(err: unknown): boolean {

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import {
+    KEY_VAULT_API_VERSION,
     buildCertificatePolicy,
     renderCertificateCreateRequest,
     stripVersion,
@@ -12,6 +13,7 @@ import {
 } from "../components/certificatePolicy";
 import type { CertificateSpec } from "../components/types";
 import { certificateSpec } from "./fixtures/certificates";
+import { fixturePath } from "./fixtures";
 
 const rsaSpec = certificateSpec({
     dnsNames: ["batch.example.com", "www.batch.example.com"],
@@ -30,13 +32,15 @@ const ecSpec: CertificateSpec = {
     tags: {},
 };
 
-const specPath = path.resolve(__dirname, "../../shared/specs/keyvault/certificates-7.5.json");
+type Spec = {
+    info: { version: string };
+    paths: Record<string, Record<string, unknown>>;
+    definitions: Record<string, { properties?: Record<string, { $ref?: string; type?: string; items?: { $ref?: string } }> }>;
+};
 
-function loadSpec(): { definitions: Record<string, { properties?: Record<string, { $ref?: string; type?: string; items?: { $ref?: string } }> }> } {
-    if (!fs.existsSync(specPath)) {
-        throw new Error(`Key Vault spec not found at ${specPath}: this test needs ../shared/specs/keyvault/certificates-7.5.json beside the repository`);
-    }
-    return JSON.parse(fs.readFileSync(specPath, "utf8"));
+// The spec of the version the client is pinned to; fixturePath names the SOURCES file when it is missing.
+function loadSpec(): Spec {
+    return JSON.parse(fs.readFileSync(fixturePath("specs", `keyvault-${KEY_VAULT_API_VERSION}`, "certificates.json"), "utf8")) as Spec;
 }
 
 /** Every key in `value` must be a property the spec defines for `definition`, recursively. */
@@ -49,7 +53,7 @@ function assertMatchesDefinition(value: unknown, definition: string, where: stri
     }
     for (const [key, child] of Object.entries(value)) {
         const prop = def.properties[key];
-        assert.ok(prop, `${where}.${key}: not a property of ${definition} in the 7.5 spec`);
+        assert.ok(prop, `${where}.${key}: not a property of ${definition} in the ${KEY_VAULT_API_VERSION} spec`);
         const ref = prop.$ref ?? prop.items?.$ref;
         if (ref !== undefined && ref.startsWith("#/definitions/")) {
             const target = ref.slice("#/definitions/".length);
@@ -60,17 +64,27 @@ function assertMatchesDefinition(value: unknown, definition: string, where: stri
     }
 }
 
-void test("create request: POST {vault}/certificates/{name}/create?api-version=7.5 from the vault URI, with or without a trailing slash", () => {
+void test("create request: POST {vault}/certificates/{name}/create?api-version=2025-07-01 from the vault URI, with or without a trailing slash", () => {
     for (const vaultUri of ["https://kv1.vault.azure.net/", "https://kv1.vault.azure.net"]) {
         const req = renderCertificateCreateRequest(vaultUri, rsaSpec);
         assert.equal(req.method, "POST");
-        assert.equal(req.url, "https://kv1.vault.azure.net/certificates/authcert/create?api-version=7.5");
+        assert.equal(req.url, "https://kv1.vault.azure.net/certificates/authcert/create?api-version=2025-07-01");
     }
     // Sovereign clouds keep their own suffix.
     assert.equal(
         renderCertificateCreateRequest("https://kv1.vault.azure.cn/", rsaSpec).url,
-        "https://kv1.vault.azure.cn/certificates/authcert/create?api-version=7.5",
+        "https://kv1.vault.azure.cn/certificates/authcert/create?api-version=2025-07-01",
     );
+});
+
+void test("the rendered api-version is the one the provider's client is pinned to, the SDK's default, and the spec's version", () => {
+    assert.equal(KEY_VAULT_API_VERSION, "2025-07-01");
+    // The SDK does not export its default; its models module states it.
+    const models = fs.readFileSync(path.join(path.dirname(require.resolve("@azure/keyvault-certificates")), "certificatesModels.js"), "utf8");
+    assert.equal(/LATEST_API_VERSION = "([^"]+)"/.exec(models)?.[1], KEY_VAULT_API_VERSION, "the SDK's default moved: re-check the spec and the endpoint before following it");
+    const spec = loadSpec();
+    assert.equal(spec.info.version, KEY_VAULT_API_VERSION);
+    assert.ok(spec.paths["/certificates/{certificate-name}/create"]?.post, "the spec has the create operation");
 });
 
 void test("create request body is the wire format of CertificateCreateParameters (RSA, days before expiry, PKCS#12)", () => {

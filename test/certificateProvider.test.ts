@@ -242,6 +242,24 @@ void test("create: a failed issuance is a clear error, not a raw poller error", 
     await assert.rejects(provider.create(inputs), /create certificate "authcert" in .*: issuance failed \(Issuer returned: policy not accepted\)\. Fix: check issuer "Self"/);
 });
 
+void test("create: an unresolvable vault host is \"can't reach the vault\" with the network fix, never an issuance failure", async () => {
+    const { vault, provider } = setup();
+    const client = vault.client();
+    const dns = Object.assign(new Error("getaddrinfo ENOTFOUND kv1.vault.azure.net"), { name: "RestError", code: "ENOTFOUND" });
+    const unreachable = makeCertificateProvider(() => ({ ...client, beginCreateCertificate: () => Promise.reject(dns) }), testOptions());
+    await assert.rejects(unreachable.create(inputs), (err: unknown) => {
+        assert.ok(err instanceof Error);
+        assert.equal(
+            err.message,
+            'create certificate "authcert" in https://kv1.vault.azure.net/: can\'t reach the vault at https://kv1.vault.azure.net/ (ENOTFOUND: getaddrinfo ENOTFOUND kv1.vault.azure.net). ' +
+                "Fix: check the network path from where pulumi runs to the vault, its private DNS zone and its firewall",
+        );
+        return true;
+    });
+    // The ordinary provider is untouched by the failing one.
+    assert.ok((await provider.create(inputs)).outs);
+});
+
 void test("create over a soft-deleted name recovers it and issues a version with the stack's policy", async () => {
     const { vault, provider } = setup();
     const first = await created(provider);

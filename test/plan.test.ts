@@ -12,14 +12,12 @@ import { parse } from "yaml";
 import { configFromValues, loadStackConfig, SECRET_PLACEHOLDER } from "../tools/plan/config";
 import { planLoaded, planStack } from "../tools/plan/run";
 import type { PlanDocument, PlannedResource } from "../tools/plan/types";
+import { readFixtureJson } from "./fixtures";
 
 const ROOT = resolve(__dirname, "..");
-const SEED = resolve(ROOT, "../shared/seed");
 
 function seed(name: string): Record<string, unknown> {
-    const file = join(SEED, name);
-    if (!existsSync(file)) assert.fail(`${file} is missing: the how-to's request bodies live in ../shared/seed beside the project`);
-    return JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+    return readFixtureJson<Record<string, unknown>>("how-to", name);
 }
 
 function pool(plan: PlanDocument): PlannedResource {
@@ -42,7 +40,7 @@ const EXT = "properties.deploymentConfiguration.virtualMachineConfiguration.exte
 
 for (const os of ["linux", "windows"] as const) {
     describe(`how-to ${os} example`, () => {
-        it(`reproduces ../shared/seed/pool-request-${os}.json but for the versionless URL, the identity's client ID and the SDK's default`, async () => {
+        it(`reproduces test/fixtures/how-to/pool-request-${os}.json but for the versionless URL, the identity's client ID and the SDK's default`, async () => {
             const plan = await planStack({ configFile: join(ROOT, `examples/how-to-${os}.yaml`) });
             const howTo = seed(`pool-request-${os}.json`);
             const request = pool(plan).request;
@@ -227,7 +225,7 @@ describe("npm run plan (the command)", () => {
             assert.ok(!("__provider" in r.inputs), "the dynamic provider's code is not an input");
         }
         const cert = plan.resources.find((r) => r.type.endsWith(":KeyVaultCertificate"));
-        assert.match(cert?.request?.url ?? "", /^https:\/\/kv-certpool-[0-9a-f]{6}\.vault\.azure\.net\/certificates\/authcert\/create\?api-version=7\.5$/);
+        assert.match(cert?.request?.url ?? "", /^https:\/\/kv-certpool-[0-9a-f]{6}\.vault\.azure\.net\/certificates\/authcert\/create\?api-version=2025-07-01$/);
     });
 
     it("refuses an unknown stack with a clear message", () => {

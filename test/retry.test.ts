@@ -1,6 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { RetryExhaustedError, isRetryable, retryWithBackoff, type RetryOptions } from "../components/retry";
+import {
+    RetryExhaustedError,
+    isForbiddenByFirewall,
+    isRetryable,
+    networkFailureCodeOf,
+    retryAfterMsOf,
+    retryWithBackoff,
+    type RetryOptions,
+} from "../components/retry";
 
 /** A fake clock: sleep advances it, so bounds are checked without waiting. */
 function fakeClock(): { now: () => number; sleep: (ms: number) => Promise<void>; sleeps: number[] } {
@@ -124,4 +132,50 @@ void test("jitter hook shapes each delay; a custom fix is used in the final erro
 
 void test("a bad attempt limit is refused", async () => {
     await assert.rejects(retryWithBackoff(async () => 1, { ...options(fakeClock()), maxAttempts: 0 }), /maxAttempts 0 must be a whole number >= 1/);
+});
+
+/** A 403 as the SDK raises it: status, code, and the response body it keeps as text. */
+function forbidden(inner: string, message: string): Error & { statusCode: number } {
+    return Object.assign(new Error(message), {
+        statusCode: 403,
+        code: "Forbidden",
+        response: { bodyAsText: JSON.stringify({ error: { code: "Forbidden", message, innererror: { code: inner } } }), headers: { get: () => undefined } },
+    });
+}
+
+void test("ForbiddenByFirewall is recognised from the body's innererror (or its message) and is not retried; an RBAC 403 still is", () => {
+    const firewall = forbidden("ForbiddenByFirewall", "Client address is not authorized and caller is not a trusted service.\r\nClient address: 203.0.113.7");
+    assert.equal(isForbiddenByFirewall(firewall), true);
+    assert.equal(isRetryable(firewall), false);
+    assert.equal(isForbiddenByFirewall(Object.assign(new Error("Client address is not authorized and caller is not a trusted service."), { statusCode: 403 })), true);
+    const rbac = forbidden("ForbiddenByRbac", "Caller is not authorized to perform action on resource.");
+    assert.equal(isForbiddenByFirewall(rbac), false);
+    assert.equal(isRetryable(rbac), true);
+});
+
+void test("networkFailureCodeOf: DNS, refused, timed-out and TLS failures, through cause chains; never an HTTP answer", () => {
+    for (const code of ["ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "ETIMEDOUT", "ECONNRESET", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "ERR_TLS_CERT_ALTNAME_INVALID", "CERT_HAS_EXPIRED", "SELF_SIGNED_CERT_IN_CHAIN"]) {
+        assert.equal(networkFailureCodeOf(Object.assign(new Error(code), { code })), code);
+    }
+    const wrapped = new Error("outer", { cause: Object.assign(new Error("getaddrinfo ENOTFOUND kv.vault.azure.net"), { code: "ENOTFOUND" }) });
+    assert.equal(networkFailureCodeOf(wrapped), "ENOTFOUND");
+    assert.equal(networkFailureCodeOf(Object.assign(new Error("x"), { statusCode: 500, code: "ECONNRESET" })), undefined);
+    assert.equal(networkFailureCodeOf(new Error("Issuer returned: policy not accepted")), undefined);
+});
+
+void test("Retry-After is honoured (seconds or a date), within the wait budget", async () => {
+    const throttled = (value: string): Error => Object.assign(new Error("throttled"), { statusCode: 429, response: { headers: { get: (n: string) => (n === "retry-after" ? value : undefined) } } });
+    assert.equal(retryAfterMsOf(throttled("7")), 7_000);
+    assert.equal(retryAfterMsOf(throttled(new Date(10_000).toUTCString()), () => 4_000), 6_000);
+    assert.equal(retryAfterMsOf(new Error("no response")), undefined);
+    const clock = fakeClock();
+    let calls = 0;
+    await retryWithBackoff(async () => {
+        if (calls++ === 0) throw throttled("5");
+        return "ok";
+    }, options(clock, { initialDelayMs: 100 }));
+    assert.deepEqual(clock.sleeps, [5_000], "waited what the server asked, not the 100 ms backoff");
+    const capped = fakeClock();
+    await assert.rejects(retryWithBackoff(async () => Promise.reject(throttled("600")), options(capped, { maxTotalWaitMs: 2_000 })), RetryExhaustedError);
+    assert.ok(capped.sleeps.every((ms) => ms <= 2_000), "never past the budget");
 });

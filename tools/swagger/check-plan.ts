@@ -1,14 +1,15 @@
 // npm run check-specs -- PLAN.json [PLAN.json ...] [--specs DIR]
 // Validates the requests of offline-plan JSON files (npm run plan -- --json
-// OUT) against Azure's REST specs, for CI jobs that keep the plan as an
-// artifact. Exits 1 on any violation or when a plan lacks a pool, vault or
-// certificate request; 2 on usage errors.
+// OUT) against Azure's REST specs with oav, for CI jobs that keep the plan as
+// an artifact. The specs default to the repository's copies. Exits 1 on any
+// violation or when a plan lacks a pool, vault or certificate request; 2 on
+// usage errors or specs that can't be loaded.
 
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { PlanDocument } from "../plan/types";
 import { checkPlanRequests, loadBoundSpecs, SPEC_BINDINGS } from "./planRequests";
-import { sharedPath } from "./shared";
+import { fixturePath } from "../../test/fixtures";
 
 const USAGE = "usage: npm run check-specs -- PLAN.json [PLAN.json ...] [--specs DIR]";
 
@@ -20,19 +21,21 @@ function readPlan(file: string): PlanDocument {
     return parsed as PlanDocument;
 }
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
     const { values, positionals } = parseArgs({ args: argv, options: { specs: { type: "string" } }, allowPositionals: true, strict: true });
     if (positionals.length === 0) {
         console.error(USAGE);
         return 2;
     }
-    const specs = loadBoundSpecs(values.specs ?? sharedPath("specs"));
+    const specs = await loadBoundSpecs(values.specs ?? fixturePath("specs"));
     let failed = false;
     for (const file of positionals) {
-        const { problems, validated } = checkPlanRequests(readPlan(file), specs);
+        const { problems, validated, unchecked } = await checkPlanRequests(readPlan(file), specs);
         const missing = SPEC_BINDINGS.filter((binding) => binding.requiredInEveryPlan && validated[binding.resourceType] === 0);
         for (const binding of missing) problems.push(`no ${binding.resourceType} request in the plan: nothing of that kind was checked`);
         const counts = Object.entries(validated).map(([type, count]) => `${type.split(":").pop() ?? type} ${count}`).join(", ");
+        const skipped = Object.entries(unchecked).map(([type, count]) => `${type.split(":").pop() ?? type} ${count}`).join(", ");
+        if (skipped !== "") console.log(`${file}: not checked, no spec in the fixtures: ${skipped}`);
         if (problems.length === 0) {
             console.log(`${file}: requests valid against the specs (${counts})`);
         } else {
@@ -43,9 +46,12 @@ function main(argv: string[]): number {
     return failed ? 1 : 0;
 }
 
-try {
-    process.exitCode = main(process.argv.slice(2));
-} catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
-    process.exitCode = 2;
-}
+main(process.argv.slice(2)).then(
+    (code) => {
+        process.exitCode = code;
+    },
+    (error: unknown) => {
+        console.error(error instanceof Error ? error.message : String(error));
+        process.exitCode = 2;
+    },
+);

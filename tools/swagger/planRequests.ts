@@ -1,12 +1,9 @@
-// Which planned resources map to which Azure REST spec, and the check of a
-// whole offline plan against them. The specs live beside the repository in
-// `../shared/specs` (CI clones the repo with shared/ next to it).
+// Which planned resources map to which Azure REST spec operation, and the check
+// of a whole offline plan against them with oav. The specs are the copies kept
+// in the repository (test/fixtures/specs, each file's source in SOURCES.md).
 
-import { existsSync } from "node:fs";
-import * as path from "node:path";
 import type { PlanDocument } from "../plan/types";
-import { validateRestCall } from "./request";
-import { loadSpec, type Spec } from "./validate";
+import { SpecValidator, type RestCall } from "./specValidator";
 import { CERTIFICATE_TYPE } from "../../components/azureFacts";
 
 export interface SpecBinding {
@@ -14,8 +11,10 @@ export interface SpecBinding {
     resourceType: string;
     /** Spec file, relative to the specs folder. */
     specFile: string;
-    /** The definition the request body must satisfy. */
-    definition: string;
+    /** The operation the request must match, so that a call routed to the wrong operation is caught. */
+    operationId: string;
+    /** The api-version the request must carry. */
+    apiVersion: string;
     /** Every plan must contain one (the component always creates it); otherwise checked when present. */
     requiredInEveryPlan: boolean;
 }
@@ -24,45 +23,72 @@ export const SPEC_BINDINGS: readonly SpecBinding[] = [
     {
         resourceType: "azure-native:batch:Pool",
         specFile: "batch-2024-07-01/BatchManagement.json",
-        definition: "Pool",
+        operationId: "Pool_Create",
+        apiVersion: "2024-07-01",
         requiredInEveryPlan: true,
     },
     {
         resourceType: "azure-native:keyvault:Vault",
         specFile: "keyvault/keyvault-2024-11-01.json",
-        definition: "VaultCreateOrUpdateParameters",
+        operationId: "Vaults_CreateOrUpdate",
+        apiVersion: "2024-11-01",
         requiredInEveryPlan: true,
     },
     {
+        // The version @azure/keyvault-certificates 4.10 sends when no serviceVersion is set.
         resourceType: CERTIFICATE_TYPE,
-        specFile: "keyvault/certificates-7.5.json",
-        definition: "CertificateCreateParameters",
+        specFile: "keyvault-2025-07-01/certificates.json",
+        operationId: "CreateCertificate",
+        apiVersion: "2025-07-01",
         requiredInEveryPlan: true,
     },
-    // Present only on access-policy vaults. (The Batch account is not checked: the stored Batch
-    // spec is a trimmed copy without the account's PUT operation.)
+    // Present only on access-policy vaults.
     {
         resourceType: "azure-native:keyvault:AccessPolicy",
         specFile: "keyvault/keyvault-2024-11-01.json",
-        definition: "VaultAccessPolicyParameters",
+        operationId: "Vaults_UpdateAccessPolicy",
+        apiVersion: "2024-11-01",
         requiredInEveryPlan: false,
     },
 ];
 
-/** Loaded specs by resource type. */
-export type BoundSpecs = ReadonlyMap<string, Spec>;
+/**
+ * Rendered types with no spec in the fixtures: the stored Batch spec is a
+ * trimmed copy without the account's PUT, and the Resources, Managed Identity
+ * and Authorization specs are not copied. Listed so that a new rendered type
+ * can't go unchecked unnoticed.
+ */
+export const UNCHECKED_TYPES: readonly string[] = [
+    "azure-native:resources:ResourceGroup",
+    "azure-native:batch:BatchAccount",
+    "azure-native:managedidentity:UserAssignedIdentity",
+    "azure-native:authorization:RoleAssignment",
+];
 
-/** Loads every bound spec from `specsRoot`; fails naming the folder when it is missing. */
-export function loadBoundSpecs(specsRoot: string, bindings: readonly SpecBinding[] = SPEC_BINDINGS): BoundSpecs {
-    if (!existsSync(specsRoot)) {
-        throw new Error(
-            `Azure REST specs not found at ${specsRoot}: the spec checks need the shared/ folder (with specs/) beside the repository clone`,
-        );
+/** Loads the spec files the bindings name, each once. */
+export async function loadBoundSpecs(specsRoot: string, bindings: readonly SpecBinding[] = SPEC_BINDINGS): Promise<SpecValidator> {
+    return SpecValidator.load(specsRoot, [...new Set(bindings.map((binding) => binding.specFile))]);
+}
+
+/**
+ * `null` anywhere in a body: oav lets it through even where the spec has no
+ * `x-nullable`, and the renderer omits absent values instead of sending null,
+ * so any null is a rendering bug.
+ */
+export function nullsIn(value: unknown, where = "$"): string[] {
+    if (value === null) return [`${where}: null in a request body (oav does not check nullability; render the field or omit it)`];
+    if (Array.isArray(value)) return value.flatMap((item, index) => nullsIn(item, `${where}[${index}]`));
+    if (typeof value === "object") return Object.entries(value).flatMap(([key, item]) => nullsIn(item, `${where}.${key}`));
+    return [];
+}
+
+/** Every problem with one call against its binding: oav's findings, the operation it matched, and nulls. */
+export async function checkCall(validator: SpecValidator, binding: SpecBinding, call: RestCall): Promise<string[]> {
+    const { operationId, apiVersion, problems } = await validator.validate(call);
+    if (operationId !== undefined && (operationId !== binding.operationId || apiVersion !== binding.apiVersion)) {
+        problems.unshift(`url: matched ${operationId} (api-version ${apiVersion ?? "?"}), expected ${binding.operationId} (api-version ${binding.apiVersion})`);
     }
-    // One load per file: several resource types share a spec.
-    const byFile = new Map<string, Spec>();
-    for (const { specFile } of bindings) if (!byFile.has(specFile)) byFile.set(specFile, loadSpec(path.join(specsRoot, specFile)));
-    return new Map(bindings.map((binding) => [binding.resourceType, byFile.get(binding.specFile) as Spec]));
+    return [...problems, ...nullsIn(call.body)];
 }
 
 export interface PlanCheckResult {
@@ -70,28 +96,32 @@ export interface PlanCheckResult {
     problems: string[];
     /** How many requests were validated, per bound resource type (0 included). */
     validated: Record<string, number>;
+    /** Rendered requests of types with no spec (UNCHECKED_TYPES and any other), per type. */
+    unchecked: Record<string, number>;
 }
 
 /** Validates the rendered request of every planned resource that has a bound spec. */
-export function checkPlanRequests(
+export async function checkPlanRequests(
     plan: PlanDocument,
-    specs: BoundSpecs,
+    validator: SpecValidator,
     bindings: readonly SpecBinding[] = SPEC_BINDINGS,
-): PlanCheckResult {
+): Promise<PlanCheckResult> {
     const problems: string[] = [];
     const validated: Record<string, number> = Object.fromEntries(bindings.map((binding) => [binding.resourceType, 0]));
+    const unchecked: Record<string, number> = {};
     for (const resource of plan.resources) {
         const binding = bindings.find((candidate) => candidate.resourceType === resource.type);
-        if (binding === undefined) continue;
-        const spec = specs.get(binding.resourceType);
-        if (spec === undefined) throw new Error(`no spec loaded for ${binding.resourceType}`);
+        if (binding === undefined) {
+            if (resource.request !== undefined) unchecked[resource.type] = (unchecked[resource.type] ?? 0) + 1;
+            continue;
+        }
         const label = `${resource.name} (${resource.type})`;
         if (resource.request === undefined) {
             problems.push(`${label}: no request rendered; the plan must render the REST call for this type`);
             continue;
         }
-        for (const problem of validateRestCall(spec, resource.request, binding.definition)) problems.push(`${label} ${problem}`);
+        for (const problem of await checkCall(validator, binding, resource.request)) problems.push(`${label} ${problem}`);
         validated[binding.resourceType] += 1;
     }
-    return { problems, validated };
+    return { problems, validated, unchecked };
 }

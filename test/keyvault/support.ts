@@ -1,0 +1,81 @@
+// What the endpoint tests share: the endpoint, the provider built on the real
+// SDK client through the same code path the env switch uses
+// (createCertificateClient with loopback settings), short bounds, and a
+// secret client that reads what the Key Vault VM extension would read.
+import { SecretClient } from "@azure/keyvault-secrets";
+import {
+    createCertificateClient,
+    fixedTokenCredential,
+    loopbackClientOptions,
+    makeCertificateProvider,
+    type CertificateInputs,
+    type CertificateProviderOptions,
+    type LoopbackKeyVault,
+} from "../../components/certificateProvider";
+import { KEY_VAULT_API_VERSION } from "../../components/certificatePolicy";
+import type { CertificateSpec } from "../../components/types";
+import { certificateSpec } from "../fixtures/certificates";
+import { startKeyVaultEndpoint, type EndpointOptions, type KeyVaultEndpoint } from "./endpoint";
+
+/** The vault as the stack knows it; requests go to the loopback endpoint, IDs keep this host. */
+export const VAULT_HOST = "kvcertrotationtest.vault.azure.net";
+export const VAULT_URI = `https://${VAULT_HOST}/`;
+
+/** Short bounds: every failure ends within a few seconds. */
+export const SHORT_BOUNDS: Partial<CertificateProviderOptions> = {
+    createTimeoutMs: 1_500,
+    deleteTimeoutMs: 2_000,
+    pollIntervalMs: 20,
+    retry: { maxAttempts: 3, maxTotalWaitMs: 1_500, initialDelayMs: 20, maxDelayMs: 100 },
+};
+
+export interface Harness {
+    endpoint: KeyVaultEndpoint;
+    loopback: LoopbackKeyVault;
+    provider: ReturnType<typeof makeCertificateProvider>;
+    secrets: SecretClient;
+    inputs(spec?: Partial<CertificateSpec>, purgeOnDelete?: boolean): CertificateInputs;
+    close(): Promise<void>;
+}
+
+export async function startHarness(
+    endpointOptions: EndpointOptions = {},
+    bounds: Partial<CertificateProviderOptions> = SHORT_BOUNDS,
+): Promise<Harness> {
+    const endpoint = await startKeyVaultEndpoint(endpointOptions);
+    // The SDK's own retries stay on (as in production) but wait milliseconds.
+    const loopback: LoopbackKeyVault = {
+        endpoint: endpoint.url,
+        token: endpoint.token,
+        caPem: endpoint.caPem,
+        sdkRetry: { maxRetries: 1, retryDelayInMs: 10, maxRetryDelayInMs: 50 },
+    };
+    const provider = makeCertificateProvider((vaultUri) => createCertificateClient(vaultUri, loopback), bounds);
+    const secrets = new SecretClient(VAULT_URI, fixedTokenCredential(endpoint.token), {
+        serviceVersion: KEY_VAULT_API_VERSION,
+        ...loopbackClientOptions(loopback),
+    });
+    return {
+        endpoint,
+        loopback,
+        provider,
+        secrets,
+        inputs: (spec = {}, purgeOnDelete = false) => ({
+            vaultUri: VAULT_URI,
+            certificate: certificateSpec({ dnsNames: ["batch.example.com"], tags: { env: "test" }, ...spec }),
+            purgeOnDelete,
+        }),
+        close: () => endpoint.close(),
+    };
+}
+
+/** Runs `fn`, returning its rejection and how long it took. */
+export async function timedRejection(fn: () => Promise<unknown>): Promise<{ error: Error; elapsedMs: number }> {
+    const started = Date.now();
+    try {
+        await fn();
+    } catch (err) {
+        return { error: err instanceof Error ? err : new Error(String(err)), elapsedMs: Date.now() - started };
+    }
+    throw new Error("expected a rejection, got success");
+}
