@@ -22,8 +22,9 @@ import { type ResolvedConfig, validateConfig } from "./validation";
 export { COMPONENT_TYPE };
 
 /**
- * The stack configuration's shapes (inputs.ts documents each field, its default
- * and its rule), plus what comes from other resources.
+ * The stack configuration's shapes, inferred from its one definition
+ * (config/schema.ts, which documents each field, its default and its rule),
+ * plus what comes from other resources.
  */
 export interface CertRotationPoolArgs extends Omit<StackConfigInput, "batchAccount"> {
     /** Required. Azure region of the identity, the vault and (by the Batch account) the pool. */

@@ -3,10 +3,11 @@
 // a misspelt key would otherwise silently fall back to a default.
 
 import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_NAMESPACE } from "../components/config/schema";
 import { shortHash } from "../components/naming";
 import { CONFIG_KEYS } from "../components/validation";
 
-export const PROJECT = "batch-cert-rotation";
+export const PROJECT = CONFIG_NAMESPACE;
 
 export function readStackConfig(): Record<string, unknown> {
     const config = new pulumi.Config(PROJECT);
@@ -18,7 +19,7 @@ export function readStackConfig(): Record<string, unknown> {
     for (const fullKey of Object.keys(pulumi.runtime.allConfig())) {
         const [namespace, key] = fullKey.split(":");
         if (namespace === PROJECT && key !== undefined && !(CONFIG_KEYS as readonly string[]).includes(key)) {
-            // Reported by validation as an unknown field, with the list of known ones.
+            // Validation refuses it, naming the nearest known key; the value itself is never printed.
             raw[key] = config.get(key);
         }
     }

@@ -7,7 +7,17 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
+import type { AnyField, Shape } from "../components/config/kit";
+import { configSchema } from "../components/config/schema";
 import { CONFIG_KEYS, validateConfig } from "../components/validation";
+import {
+    README_END,
+    README_START,
+    renderPulumiConfig,
+    renderReadmeReference,
+    spliceConfigSection,
+    spliceReadme,
+} from "../tools/gen-config";
 
 const ROOT = resolve(__dirname, "..");
 const project = parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8")) as {
@@ -37,7 +47,10 @@ describe("Pulumi.yaml", () => {
 
     it("gives a default to every optional key and none to the required ones", () => {
         const required = Object.entries(project.config).filter(([, d]) => !("default" in d)).map(([k]) => k).sort();
-        assert.deepEqual(required, ["batch-cert-rotation:certificates", "batch-cert-rotation:pool"]);
+        const definedRequired = Object.entries(configSchema.shape ?? {}).filter(([, f]) => f.presence === "required")
+            .map(([k]) => `batch-cert-rotation:${k}`).sort();
+        assert.deepEqual(required, definedRequired);
+        assert.ok(required.includes("batch-cert-rotation:certificates") && required.includes("batch-cert-rotation:pool"));
     });
 
     it("has defaults that validate as the absent key would", () => {
@@ -49,5 +62,50 @@ describe("Pulumi.yaml", () => {
             pool: { vmSize: "Standard_D2s_v5", image: { publisher: "canonical", offer: "ubuntu-24_04-lts", sku: "server" }, nodeAgentSkuId: "batch.node.ubuntu 24.04" },
         };
         assert.deepEqual(validateConfig({ ...minimal, ...defaults }), validateConfig(minimal));
+    });
+});
+
+/** Every field's dotted path in the definition, list items included. */
+function fieldPaths(shape: Shape, prefix = ""): string[] {
+    return Object.entries(shape).flatMap(([key, f]: [string, AnyField]) => {
+        const children = f.shape ?? f.item?.shape;
+        return [`${prefix}${key}`, ...(children ? fieldPaths(children, `${prefix}${key}.`) : [])];
+    });
+}
+
+describe("generated from the configuration's definition (npm run gen:config)", () => {
+    it("Pulumi.yaml's config section is the generated one", () => {
+        const text = readFileSync(join(ROOT, "Pulumi.yaml"), "utf8");
+        assert.equal(spliceConfigSection(text, renderPulumiConfig()), text,
+            "Pulumi.yaml's config: section differs from components/config/schema.ts; run npm run gen:config");
+    });
+
+    it("leaves the rest of Pulumi.yaml alone", () => {
+        const text = readFileSync(join(ROOT, "Pulumi.yaml"), "utf8");
+        const regenerated = parse(spliceConfigSection(text, "config: {}\n")) as Record<string, unknown>;
+        assert.equal(regenerated.main, "index.ts");
+        assert.deepEqual(regenerated.runtime, project.runtime);
+    });
+
+    it("the README's configuration reference is the generated one", () => {
+        const text = readFileSync(join(ROOT, "README.md"), "utf8");
+        assert.ok(text.includes(README_START) && text.includes(README_END), "README.md has the config-reference markers");
+        assert.equal(spliceReadme(text, renderReadmeReference()), text,
+            "README.md's configuration reference differs from components/config/schema.ts; run npm run gen:config");
+    });
+
+    it("describes every field once, as Required or Optional", () => {
+        const reference = renderReadmeReference();
+        for (const [key, f] of Object.entries(configSchema.shape ?? {})) {
+            assert.match(reference, new RegExp(`^### \`${key}\` \\((Required|Optional)`, "m"), `${key} has a heading`);
+            for (const path of fieldPaths(f.shape ?? f.item?.shape ?? {})) {
+                const rows = reference.split("\n").filter((line) => line.startsWith(`| \`${path}\` | `));
+                assert.ok(rows.length >= 1, `${key}: ${path} has a row`);
+                assert.match(rows[0], /^\| `[^`]+` \| (Required|Optional) \|/, `${key}: ${path} says Required or Optional`);
+            }
+        }
+        for (const declaration of Object.values(project.config)) {
+            assert.match(String(declaration.description), /^(Required|Optional)\. /);
+        }
     });
 });

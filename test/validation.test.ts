@@ -90,6 +90,9 @@ describe("validateConfig rejects bad input naming field, value and rule", () => 
         ["vault name with --", withField("keyVault.name", "kv--batch"), 'keyVault.name: "kv--batch" must not contain consecutive hyphens (\'--\')'],
         ["vault name starting with a digit", withField("keyVault.name", "1vault"),
             'keyVault.name: "1vault" must start with a letter, end with a letter or digit, and contain only letters, digits and \'-\''],
+        ["vault name other than the adopted vault's", withField("keyVault", { name: "other",
+            id: "/subscriptions/aaaa0a0a-bb1b-cc2c-dd3d-eeeeee4e4e4e/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/testkv" }),
+            'keyVault.name: "other" does not match the vault named in keyVault.id (testkv); give one or the other'],
         ["retention 5 days", withField("keyVault.softDeleteRetentionInDays", 5), "keyVault.softDeleteRetentionInDays: 5 is outside 7..90"],
         ["unknown authorization", withField("keyVault.authorization", "acl"), 'keyVault.authorization: "acl" is not one of accessPolicy, rbac'],
         ["purge protection as a string", withField("keyVault.purgeProtection", "true"),
@@ -115,8 +118,32 @@ describe("validateConfig rejects bad input naming field, value and rule", () => 
             'keyVaultExtension.certificateStoreLocation: "/var/lib/certs" is not one of LocalMachine, CurrentUser'],
         ["store name on Linux", withField("keyVaultExtension", { certificateStoreName: "My" }),
             'keyVaultExtension.certificateStoreName: "My" applies to Windows pools only; remove it'],
+        // Deliberately changed: the nearest known key instead of the value and every known key.
         ["misspelt key", withField("keyVault.purgeProtecton", true),
-            "keyVault.purgeProtecton: true is not a known field; expected one of name, id, authorization, purgeProtection, softDeleteRetentionInDays, sku, purgeCertificatesOnDelete"],
+            'keyVault.purgeProtecton: unknown key; did you mean "purgeProtection"?'],
+        ["key in the wrong case", withField("pool.vmsize", "Standard_D2s_v5"),
+            'pool.vmsize: unknown key; did you mean "vmSize"?'],
+        ["misspelt top-level key", { ...base(), keyVaultExtention: { pollingIntervalInS: 300 } },
+            'keyVaultExtention: unknown key; did you mean "keyVaultExtension"?'],
+        ["misspelt key in a list item", withField("certificates", cert({ validityInMonth: 12 })),
+            'certificates[0].validityInMonth: unknown key; did you mean "validityInMonths"?'],
+        ["unknown key near no known one", withField("pool.image", {
+            publisher: "canonical", offer: "ubuntu-24_04-lts", sku: "server", galleryImageId: "/subscriptions/x/images/y" }),
+            "pool.image.galleryImageId: unknown key; expected one of publisher, offer, sku, version"],
+        ["renewal window no longer than the polling interval (days)",
+            { ...withField("certificates", cert({ renewal: { daysBeforeExpiry: 1 } })), keyVaultExtension: { pollingIntervalInS: 86400 } },
+            "keyVaultExtension.pollingIntervalInS: 86400 is not shorter than the renewal window of certificates[0] " +
+            "(renewal.daysBeforeExpiry 1: 86400 s); a node can keep an expired certificate until its next poll: poll more often or renew earlier"],
+        ["renewal window no longer than the polling interval (percentage)",
+            { ...withField("certificates", cert({ validityInMonths: 1, renewal: { lifetimePercentage: 99 } })), keyVaultExtension: { pollingIntervalInS: 86400 } },
+            "keyVaultExtension.pollingIntervalInS: 86400 is not shorter than the renewal window of certificates[0] " +
+            "(renewal.lifetimePercentage 99 leaves 1% of validityInMonths 1, counting 28-day months: 24192 s); " +
+            "a node can keep an expired certificate until its next poll: poll more often or renew earlier"],
+        ["renewal window of the default trigger", { ...base(), certificates: [{ name: "c", subject: "CN=c", validityInMonths: 1 }],
+            keyVaultExtension: { pollingIntervalInS: "500000" } },
+            "keyVaultExtension.pollingIntervalInS: 500000 is not shorter than the renewal window of certificates[0] " +
+            "(renewal.lifetimePercentage 80 leaves 20% of validityInMonths 1, counting 28-day months: 483840 s); " +
+            "a node can keep an expired certificate until its next poll: poll more often or renew earlier"],
         ["identity ID of another type", withField("identity", { id: "/subscriptions/x/resourceGroups/g/providers/Microsoft.Compute/virtualMachines/vm" }),
             'identity.id: "/subscriptions/x/resourceGroups/g/providers/Microsoft.Compute/virtualMachines/vm" must be a user-assigned identity resource ID: /subscriptions/<guid>/resourceGroups/<group>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>'],
         ["uppercase Batch account", withField("batchAccount", { name: "MyBatch", resourceGroupName: "rg" }),
@@ -134,6 +161,31 @@ describe("validateConfig rejects bad input naming field, value and rule", () => 
             "certificates[0].validityInMonths: 0 is outside 1..120",
             "certificates[0].keySize: 1024 is not one of 2048, 3072, 4096",
         ]);
+    });
+
+    it("never prints an unknown key's value", () => {
+        assert.deepEqual(problems(withField("keyVault.pasword", "s3cr3t-value")), [
+            "keyVault.pasword: unknown key; expected one of name, id, authorization, purgeProtection, softDeleteRetentionInDays, sku, purgeCertificatesOnDelete",
+        ]);
+    });
+
+    it("checks relations even when a neighbouring field is wrong", () => {
+        assert.deepEqual(problems({
+            ...withField("pool.targetDedicatedNodes", -1),
+            certificates: cert({ keyType: "EC-HSM", validityInMonths: 0, renewal: { daysBeforeExpiry: 1 } }),
+            keyVaultExtension: { pollingIntervalInS: 100000 },
+        }), [
+            "certificates[0].validityInMonths: 0 is outside 1..120",
+            'certificates[0].keyType: "EC-HSM" needs an HSM-backed vault; set keyVault.sku: premium or use RSA/EC',
+            "pool.targetDedicatedNodes: -1 is outside 0..10000",
+            "keyVaultExtension.pollingIntervalInS: 100000 is not shorter than the renewal window of certificates[0] " +
+            "(renewal.daysBeforeExpiry 1: 86400 s); a node can keep an expired certificate until its next poll: poll more often or renew earlier",
+        ]);
+    });
+
+    it("accepts a renewal window just longer than the polling interval", () => {
+        const config = { ...withField("certificates", cert({ renewal: { daysBeforeExpiry: 1 } })), keyVaultExtension: { pollingIntervalInS: 86399 } };
+        assert.equal(validateConfig(config).config.keyVaultExtension.pollingIntervalInS, 86399);
     });
 
     it("reports a missing pool and certificates", () => {
@@ -215,6 +267,21 @@ describe("validateConfig defaults and warnings", () => {
 
     it("accepts the how-to's string polling interval", () => {
         assert.equal(validateConfig(withField("keyVaultExtension", { pollingIntervalInS: "300" })).config.keyVaultExtension.pollingIntervalInS, 300);
+    });
+});
+
+describe("the definition's building blocks", () => {
+    it("resolve a map of objects at <path>.<key>, for keys such as pools", async () => {
+        const { At, mapOf, object, int } = await import("../components/config/kit");
+        const pools = mapOf(object({ size: int({ docs: { description: "" }, range: [1, 3], default: 1 }) }, { docs: { description: "" } }),
+            { docs: { description: "" }, default: {} });
+        const report = { problems: [] as string[], warnings: [] as string[] };
+        const resolved = pools.resolve({ linux: {}, windows: { size: 9, sise: 1 } }, new At("pools", report));
+        assert.deepEqual(resolved, { linux: { size: 1 }, windows: { size: 1 } });
+        assert.deepEqual(report.problems, [
+            'pools.windows.sise: unknown key; did you mean "size"?',
+            "pools.windows.size: 9 is outside 1..3",
+        ]);
     });
 });
 

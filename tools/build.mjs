@@ -7,7 +7,7 @@ import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
 const OUT = ".cache/build";
-const dirs = ["components", "stack", "tools", "tools/plan"];
+const dirs = ["components", "components/config", "stack", "tools", "tools/plan"];
 const entryPoints = ["index.ts", ...dirs.flatMap((dir) =>
     readdirSync(dir).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")).map((f) => join(dir, f)))];
 
