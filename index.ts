@@ -56,6 +56,7 @@ async function main() {
         keyVault: config.keyVault,
         certificates: config.certificates,
         pool: config.pool,
+        pools: config.pools,
         keyVaultExtension: config.keyVaultExtension,
         tags: config.tags,
     });
@@ -71,10 +72,13 @@ async function main() {
         vaultName: rotation.vaultName,
         vaultUri: rotation.vaultUri,
         certificates: rotation.certificates,
-        poolName: rotation.poolName,
-        poolId: rotation.poolId,
-        osFamily: rotation.osFamily,
-        keyVaultExtension: rotation.keyVaultExtension,
+        // The single pool: form keeps the outputs it always had; pools: exports each pool by key.
+        ...(rotation.pools === undefined ? {
+            poolName: rotation.poolName,
+            poolId: rotation.poolId,
+            osFamily: rotation.osFamily,
+            keyVaultExtension: rotation.keyVaultExtension,
+        } : { pools: rotation.pools }),
     };
 }
 

@@ -1,10 +1,9 @@
 // One dependency graph, in the order Azure needs it: identity, vault, grants,
-// certificates, pool. The pool waits for the grants and the certificates,
-// because with requireInitialSync a node is unusable until it can read every
-// certificate.
+// (the vault's private endpoint and DNS), certificates, pool. The pool waits
+// for the grants, the endpoint and the certificates, because with
+// requireInitialSync a node is unusable until it can read every certificate.
 
 import * as pulumi from "@pulumi/pulumi";
-import * as batch from "@pulumi/azure-native/batch";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import { getClientConfigOutput } from "@pulumi/azuread/getClientConfig";
@@ -12,10 +11,12 @@ import { COMPONENT_TYPE } from "./azureFacts";
 import { createGrants, type PrincipalType, principalTypeOfClient } from "./access";
 import { KeyVaultCertificate } from "./certificate";
 import { versionlessCertificateId, versionlessSecretId } from "./certificatePolicy";
-import { buildKeyVaultExtension } from "./extension";
+import { buildVaultNetworkAcls } from "./network";
+import { createVaultPrivateEndpoint } from "./vaultPrivateEndpoint";
 import type { StackConfigInput } from "./inputs";
-import { deriveVaultName, derivePoolName, parseResourceId } from "./naming";
-import { buildDeploymentConfiguration, buildScaleSettings, POOL_REPLACE_ON_CHANGES } from "./pool";
+import { deriveVaultName, parseResourceId } from "./naming";
+import { registerPool } from "./poolResource";
+import { planPools } from "./pools";
 import type { OsFamily, VmExtension } from "./types";
 import { type ResolvedConfig, validateConfig } from "./validation";
 
@@ -26,6 +27,7 @@ export { COMPONENT_TYPE };
  * (config/schema.ts, which documents each field, its default and its rule),
  * plus what comes from other resources.
  */
+/** `pool` (one pool) or `pools` (several by key), never both: validation refuses both and neither, naming the field. */
 export interface CertRotationPoolArgs extends Omit<StackConfigInput, "batchAccount"> {
     /** Required. Azure region of the identity, the vault and (by the Batch account) the pool. */
     location: pulumi.Input<string>;
@@ -47,6 +49,14 @@ export interface Deployer {
     principalType: pulumi.Input<PrincipalType>;
 }
 
+export interface PoolOutputs {
+    name: string;
+    id: string;
+    osFamily: OsFamily;
+    /** The Key Vault VM extension as rendered on this pool. */
+    keyVaultExtension: VmExtension;
+}
+
 export interface CertificateOutputs {
     /** Versionless: https://<vault>/certificates/<name>. */
     certificateId: string;
@@ -61,6 +71,7 @@ export function resolveArgs(args: CertRotationPoolArgs): { config: ResolvedConfi
         keyVault: args.keyVault,
         certificates: args.certificates,
         pool: args.pool,
+        pools: args.pools,
         keyVaultExtension: args.keyVaultExtension,
         tags: args.tags,
     });
@@ -80,10 +91,14 @@ export class CertRotationPool extends pulumi.ComponentResource {
     public readonly vaultName: pulumi.Output<string>;
     public readonly vaultUri: pulumi.Output<string>;
     public readonly certificates: pulumi.Output<Record<string, CertificateOutputs>>;
-    public readonly poolName: pulumi.Output<string>;
-    public readonly poolId: pulumi.Output<string>;
-    public readonly osFamily: OsFamily;
-    public readonly keyVaultExtension: pulumi.Output<VmExtension>;
+    /** The single `pool:` form's pool; absent with `pools:` (see `pools`). */
+    public readonly poolName?: pulumi.Output<string>;
+    public readonly poolId?: pulumi.Output<string>;
+    public readonly osFamily?: OsFamily;
+    /** The extension as rendered on the single `pool:` form's pool. */
+    public readonly keyVaultExtension?: pulumi.Output<VmExtension>;
+    /** With `pools:`: each pool by its key. */
+    public readonly pools?: pulumi.Output<Record<string, PoolOutputs>>;
 
     constructor(name: string, args: CertRotationPoolArgs, opts?: pulumi.ComponentResourceOptions) {
         // Bad input throws here, before the component or any child is registered.
@@ -135,6 +150,12 @@ export class CertRotationPool extends pulumi.ComponentResource {
                     // Azure refuses false here; leaving it out is how a vault goes without purge protection.
                     ...(kv.purgeProtection ? { enablePurgeProtection: true } : {}),
                     enableRbacAuthorization: kv.authorization === "rbac",
+                    // The firewall lets every pool's subnet in unless the user lists subnets or the nodes go through the endpoint.
+                    ...(kv.network === undefined ? {} : {
+                        networkAcls: buildVaultNetworkAcls(kv.network,
+                            config.poolSet.flatMap((p) => p.spec.network.subnetId ?? [])),
+                        publicNetworkAccess: kv.network.publicNetworkAccess,
+                    }),
                 },
             }, child);
             vault = {
@@ -156,43 +177,40 @@ export class CertRotationPool extends pulumi.ComponentResource {
             deployerPrincipalType: deployer.principalType,
         }, child);
 
-        // 4. Certificates, created once the deployer may create them.
+        // 3b. The vault's private endpoint and its DNS, before anything reads the vault through it.
+        const endpoint = kv.network?.privateEndpoint;
+        const networkReady = endpoint === undefined ? [] : createVaultPrivateEndpoint(name, {
+            endpoint,
+            endpointName: `${name}-${pulumi.getStack()}-vault-endpoint`,
+            linkName: `${name}-${pulumi.getStack()}-vault-link`,
+            vaultId: vault.id,
+            vaultUri: vault.uri,
+            resourceGroupName: args.resourceGroupName,
+            location: args.location,
+            tags,
+        }, this);
+
+        // 4. Certificates, created once the deployer may create them (and reach the vault).
         const certificates = config.certificates.map((spec) => new KeyVaultCertificate(`${name}-cert-${spec.name}`, {
             vaultUri: vault.uri,
             certificate: spec,
             purgeOnDelete: kv.purgeCertificatesOnDelete,
-        }, { parent: this, dependsOn: grants }));
+        }, { parent: this, dependsOn: [...grants, ...networkReady] }));
 
-        // 5. The pool. Observed URLs come from the vault's URI (sovereign clouds differ) and are
-        // versionless, so every renewal reaches the nodes without touching the pool.
-        const extension = pulumi.all([identity.clientId, vault.uri]).apply(([clientId, uri]) => buildKeyVaultExtension({
-            os: config.osFamily,
-            spec: config.keyVaultExtension,
-            msiClientId: clientId,
-            observedCertificates: config.certificates.map((c) => versionlessSecretId(uri, c.name)),
+        // 5. The pools, each on the shared identity and vault and observing its own certificates.
+        // Each is registered alone (poolResource.ts), so one pool's change never reaches another's request.
+        const pools = planPools(name, config.poolSet).map((planned) => ({
+            planned,
+            ...registerPool(this, {
+                pool: planned,
+                identityId: identity.id,
+                identityClientId: identity.clientId,
+                vaultUri: vault.uri,
+                batchAccount: args.batchAccount,
+                dependsOn: [...grants, ...networkReady,
+                    ...certificates.filter((_, i) => planned.certificates.includes(config.certificates[i]))],
+            }),
         }));
-        const deploymentConfiguration = extension.apply((ext) => buildDeploymentConfiguration(config.pool, ext));
-        const pinned = config.pool.name;
-        const poolName = pinned !== undefined ? pulumi.output(pinned)
-            : pulumi.all([deploymentConfiguration, identity.id]).apply(([dc, id]) =>
-                derivePoolName(name, { vmSize: config.pool.vmSize, deploymentConfiguration: dc, identityIds: [id] }));
-        const pool = new batch.Pool(`${name}-pool`, {
-            resourceGroupName: args.batchAccount.resourceGroupName,
-            accountName: args.batchAccount.name,
-            poolName,
-            vmSize: config.pool.vmSize,
-            taskSchedulingPolicy: { nodeFillType: config.pool.nodeFillType },
-            deploymentConfiguration,
-            scaleSettings: buildScaleSettings(config.pool),
-            ...(config.pool.taskSlotsPerNode === undefined ? {} : { taskSlotsPerNode: config.pool.taskSlotsPerNode }),
-            identity: { type: "UserAssigned", userAssignedIdentities: [identity.id] },
-        }, {
-            parent: this,
-            dependsOn: [...grants, ...certificates],
-            // A derived name changes with every replacing setting, so the new pool is created
-            // before the old one goes. A pinned name can't exist twice: delete first.
-            ...(pinned !== undefined ? { deleteBeforeReplace: true, replaceOnChanges: [...POOL_REPLACE_ON_CHANGES] } : {}),
-        });
 
         this.identityId = identity.id;
         this.identityClientId = identity.clientId;
@@ -204,10 +222,20 @@ export class CertRotationPool extends pulumi.ComponentResource {
             certificateId: versionlessCertificateId(uri, c.name),
             secretId: versionlessSecretId(uri, c.name),
         }])));
-        this.poolName = pool.name;
-        this.poolId = pool.id;
-        this.osFamily = config.osFamily;
-        this.keyVaultExtension = extension;
+        const single = config.pool === undefined ? undefined : pools[0];
+        if (single) {
+            this.poolName = single.pool.name;
+            this.poolId = single.pool.id;
+            this.osFamily = single.planned.osFamily;
+            this.keyVaultExtension = single.extension;
+        } else {
+            this.pools = pulumi.output(Object.fromEntries(pools.map((p) => [p.planned.key ?? "", {
+                name: p.pool.name,
+                id: p.pool.id,
+                osFamily: p.planned.osFamily,
+                keyVaultExtension: p.extension,
+            }]))) as pulumi.Output<Record<string, PoolOutputs>>;
+        }
         this.registerOutputs({
             identityId: this.identityId,
             identityClientId: this.identityClientId,
@@ -220,6 +248,7 @@ export class CertRotationPool extends pulumi.ComponentResource {
             poolId: this.poolId,
             osFamily: this.osFamily,
             keyVaultExtension: this.keyVaultExtension,
+            pools: this.pools,
         });
     }
 }

@@ -473,17 +473,24 @@ interface BoundedPoller {
     isDone(): boolean;
 }
 
-class PollTimeoutError extends Error {
+// Each error class below sets `message` itself: Pulumi serializes this provider's
+// closure, and a serialized subclass of Error calls Error as a plain function,
+// which sets nothing on the instance, so the user saw "error: undefined"
+// (found through the real engine; test/serialization.test.ts keeps it fixed).
+export class PollTimeoutError extends Error {
     constructor(message: string) {
         super(message);
+        this.message = message;
         this.name = "PollTimeoutError";
     }
 }
 
 /** An error whose message already names the cause and the fix; passed on unchanged. */
-class KeyVaultCallError extends Error {
+export class KeyVaultCallError extends Error {
     constructor(message: string, options: { cause: unknown }) {
         super(message, options);
+        this.message = message;
+        this.cause = options.cause;
         this.name = "KeyVaultCallError";
     }
 }

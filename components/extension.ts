@@ -3,6 +3,7 @@
 // secretsManagementSettings; Windows lists objects carrying their own store.
 
 import type {
+    CertificateAcl,
     KeyVaultExtensionSpec,
     LinuxExtensionSettings,
     OsFamily,
@@ -20,15 +21,28 @@ export interface ExtensionInputs {
     msiClientId: string;
     /** Versionless secret URLs, one per certificate, in config order. */
     observedCertificates: string[];
+    /** Linux: who besides root may read each certificate, index-aligned with observedCertificates. */
+    acls?: readonly (readonly CertificateAcl[] | undefined)[];
 }
 
 export function buildLinuxSettings(inputs: ExtensionInputs): LinuxExtensionSettings {
+    // The extension's files are root-only unless ACLs are on; ACLs need the object form of
+    // observedCertificates (Key Vault VM extension for Linux 3.0 docs: aclEnabled, observedCertificates[].acls).
+    // Without any ACL the bare-URL list stays, so the body is the how-to's.
+    const aclsOf = (i: number) => inputs.acls?.[i] ?? [];
+    const aclEnabled = inputs.observedCertificates.some((_, i) => aclsOf(i).length > 0);
     return {
         secretsManagementSettings: {
             pollingIntervalInS: String(inputs.spec.pollingIntervalInS),
             certificateStoreLocation: inputs.spec.certificateStoreLocation,
             requireInitialSync: inputs.spec.requireInitialSync,
-            observedCertificates: [...inputs.observedCertificates],
+            ...(aclEnabled ? { aclEnabled: true } : {}),
+            observedCertificates: aclEnabled
+                ? inputs.observedCertificates.map((url, i) => ({
+                    url,
+                    ...(aclsOf(i).length > 0 ? { acls: aclsOf(i).map((acl) => ({ ...acl })) } : {}),
+                }))
+                : [...inputs.observedCertificates],
         },
         authenticationSettings: { msiEndpoint: MSI_ENDPOINT, msiClientId: inputs.msiClientId },
     };
@@ -40,11 +54,13 @@ export function buildWindowsSettings(inputs: ExtensionInputs): WindowsExtensionS
         secretsManagementSettings: {
             pollingIntervalInS: String(spec.pollingIntervalInS),
             requireInitialSync: spec.requireInitialSync,
+            ...(spec.linkOnRenewal === undefined ? {} : { linkOnRenewal: spec.linkOnRenewal }),
             observedCertificates: inputs.observedCertificates.map((url) => ({
                 url,
                 certificateStoreLocation: spec.certificateStoreLocation,
                 // Omitted unless set, so the default body matches the how-to's.
                 ...(spec.certificateStoreName === undefined ? {} : { certificateStoreName: spec.certificateStoreName }),
+                ...(spec.accounts === undefined || spec.accounts.length === 0 ? {} : { accounts: [...spec.accounts] }),
                 keyExportable: spec.keyExportable ?? true,
             })),
         },

@@ -2,7 +2,7 @@
 // and the pure builders other stacks may want on their own.
 
 export { CertRotationPool, COMPONENT_TYPE, resolveArgs } from "./certRotationPool";
-export type { CertRotationPoolArgs, CertificateOutputs, Deployer } from "./certRotationPool";
+export type { CertRotationPoolArgs, CertificateOutputs, Deployer, PoolOutputs } from "./certRotationPool";
 export type {
     BatchAccountInput,
     CertificateInput,

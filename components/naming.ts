@@ -36,11 +36,18 @@ export function deriveVaultName(componentName: string, project: string, stack: s
     return body ? `kv-${body}-${suffix}` : `kv-${suffix}`;
 }
 
-/** What forces a new pool: anything under deploymentConfiguration, the VM size and the identity. */
+/** What forces a new pool: anything under deploymentConfiguration, the VM size, the identity and the network. */
 export interface PoolReplacementKey {
     vmSize: string;
     deploymentConfiguration: unknown;
     identityIds: string[];
+    /** networkConfiguration and targetNodeCommunicationMode: Batch changes them only on an empty pool. */
+    network?: unknown;
+    /** The same holds for these (components/pools.ts replacementKey; absent ones leave earlier names unchanged). */
+    userAccounts?: unknown;
+    mountConfiguration?: unknown;
+    taskSlotsPerNode?: number;
+    taskSchedulingPolicy?: unknown;
 }
 
 /** The pool name when it isn't pinned: `<component>-<hash of what forces replacement>`. */

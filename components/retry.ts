@@ -31,6 +31,9 @@ export class RetryExhaustedError extends Error {
         readonly lastError: unknown,
     ) {
         super(message, { cause: lastError });
+        // Set again: in the serialized dynamic provider, super() leaves the instance untouched.
+        this.message = message;
+        this.cause = lastError;
         this.name = "RetryExhaustedError";
     }
 }

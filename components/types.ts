@@ -36,12 +36,25 @@ export interface AuthenticationSettings {
     msiClientId: string;
 }
 
+/** Who besides root may read a certificate's files on a Linux node (extension 3.0). */
+export interface CertificateAcl {
+    user?: string;
+    group?: string;
+}
+
+/** The object form Linux 3.0 takes once ACLs are on; bare URLs otherwise, as the how-to. */
+export interface LinuxObservedCertificate {
+    url: string;
+    acls?: CertificateAcl[];
+}
+
 export interface LinuxExtensionSettings {
     secretsManagementSettings: {
         pollingIntervalInS: string;
         certificateStoreLocation: string;
         requireInitialSync: boolean;
-        observedCertificates: string[];
+        aclEnabled?: boolean;
+        observedCertificates: string[] | LinuxObservedCertificate[];
     };
     authenticationSettings: AuthenticationSettings;
 }
@@ -50,6 +63,8 @@ export interface WindowsObservedCertificate {
     url: string;
     certificateStoreLocation: string;
     certificateStoreName?: string;
+    /** Accounts given read access to the private key. */
+    accounts?: string[];
     keyExportable: boolean;
 }
 
@@ -57,6 +72,7 @@ export interface WindowsExtensionSettings {
     secretsManagementSettings: {
         pollingIntervalInS: string;
         requireInitialSync: boolean;
+        linkOnRenewal?: boolean;
         observedCertificates: WindowsObservedCertificate[];
     };
     authenticationSettings: AuthenticationSettings;

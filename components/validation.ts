@@ -6,6 +6,7 @@
 // reject but that can't be known offline are warnings, never errors.
 
 import { At, type OutputOf, type Report } from "./config/kit";
+import { type ResolvedPool, resolvePoolSet } from "./config/poolSet";
 import { configSchema, osFamilyOf } from "./config/schema";
 import type { OsFamily } from "./types";
 
@@ -21,8 +22,13 @@ export class ValidationError extends Error {
 
 type Resolved = OutputOf<typeof configSchema>;
 
-/** The configuration with every default applied, and the OS that follows from the pool. */
-export type ResolvedConfig = { [K in keyof Resolved]: Resolved[K] } & { osFamily: OsFamily };
+export type { ResolvedPool } from "./config/poolSet";
+
+/**
+ * The configuration with every default applied; `poolSet` is `pool` or
+ * `pools` as one list, and `osFamily` the OS of `pool` (absent with `pools`).
+ */
+export type ResolvedConfig = { [K in keyof Resolved]: Resolved[K] } & { osFamily?: OsFamily; poolSet: ResolvedPool[] };
 
 export interface ValidationResult {
     config: ResolvedConfig;
@@ -39,9 +45,14 @@ export const CONFIG_KEYS = Object.keys(configSchema.shape ?? {}) as readonly (ke
 export function validateConfig(raw: Record<string, unknown>): ValidationResult {
     const report: Report = { problems: [], warnings: [] };
     const resolved = configSchema.resolve(raw, new At("", report));
+    const poolSet = resolved ? resolvePoolSet(raw, resolved, report) : [];
     if (report.problems.length > 0 || !resolved) throw new ValidationError(report.problems);
     return {
-        config: { ...resolved, osFamily: osFamilyOf(resolved.pool.nodeAgentSkuId) },
+        config: {
+            ...resolved,
+            ...(resolved.pool ? { osFamily: osFamilyOf(resolved.pool.nodeAgentSkuId) } : {}),
+            poolSet,
+        },
         warnings: report.warnings,
     };
 }

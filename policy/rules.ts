@@ -74,6 +74,7 @@ export const TYPES = {
     accessPolicy: "azure-native:keyvault:AccessPolicy",
     roleAssignment: "azure-native:authorization:RoleAssignment",
     identity: "azure-native:managedidentity:UserAssignedIdentity",
+    privateEndpoint: "azure-native:network:PrivateEndpoint",
 } as const;
 
 /** The certificate is a dynamic resource: `pulumi-nodejs:dynamic/<module>:KeyVaultCertificate`. */
@@ -169,6 +170,8 @@ interface PoolView {
     describedIdentities: KnownIdentity[];
     identityType?: string;
     targetNodeCommunicationMode?: unknown;
+    /** The subnet the nodes join, when the pool names one. */
+    subnetId?: string;
 }
 
 function poolView(source: PoolView["source"], body: Obj): PoolView {
@@ -195,6 +198,7 @@ function poolView(source: PoolView["source"], body: Obj): PoolView {
         userAssignedIdentities: ids,
         identityType: str(identity?.type),
         targetNodeCommunicationMode: props.targetNodeCommunicationMode,
+        subnetId: str(obj(props.networkConfiguration)?.subnetId),
     };
 }
 
@@ -619,6 +623,101 @@ const poolIdentityReadOnly = stackRule({
     return out;
 });
 
+/** The virtual network of a subnet ID: the ID without `/subnets/<name>`. */
+function virtualNetworkOf(subnetId: string): string {
+    return subnetId.replace(/\/subnets\/[^/]+$/i, "");
+}
+
+interface VaultFirewall {
+    vault: ResourceUnderCheck;
+    vaultName?: string;
+    denies: boolean;
+    publicOff: boolean;
+    allowedSubnets: string[];
+}
+
+function vaultFirewalls(vault: ResourceUnderCheck): VaultFirewall[] {
+    const vaultName = str(vault.inputs.vaultName);
+    return vaultViews(vault).map((view) => {
+        const acls = obj(view.properties.networkAcls);
+        const publicOff = str(view.properties.publicNetworkAccess)?.toLowerCase() === "disabled";
+        return {
+            vault,
+            vaultName,
+            denies: str(acls?.defaultAction)?.toLowerCase() === "deny" || publicOff,
+            publicOff,
+            allowedSubnets: arr(acls?.virtualNetworkRules).map((rule) => str(obj(rule)?.id)).filter((id): id is string => id !== undefined),
+        };
+    });
+}
+
+/** The subnets of the stack's private endpoints to this vault (group `vault`); an endpoint whose target is not yet known counts. */
+function vaultEndpointSubnets(stack: StackUnderCheck, vaultName: string | undefined): string[] {
+    const out: string[] = [];
+    for (const endpoint of stack.resources.filter((r) => r.type === TYPES.privateEndpoint)) {
+        const bodies = [endpoint.inputs, ...(endpoint.request ? [obj(endpoint.request.body.properties) ?? {}] : [])];
+        for (const body of bodies) {
+            const subnet = str(obj(body.subnet)?.id);
+            if (subnet === undefined) continue;
+            const targets = arr(body.privateLinkServiceConnections).map((c) => obj(obj(c)?.properties) ?? obj(c) ?? {});
+            const reachesVault = targets.some((t) => {
+                const groups = arr(t.groupIds).map((g) => String(g).toLowerCase());
+                const target = str(t.privateLinkServiceId);
+                return groups.includes("vault") &&
+                    (target === undefined || vaultName === undefined || target.toLowerCase().endsWith(`/vaults/${vaultName.toLowerCase()}`));
+            });
+            if (reachesVault) out.push(subnet);
+        }
+    }
+    return out;
+}
+
+/** Pools that observe a certificate of this vault (by its host name); every pool when the vault's name isn't known. */
+function poolsOfVault(stack: StackUnderCheck, vaultName: string | undefined): ResourceUnderCheck[] {
+    const pools = stack.resources.filter((r) => r.type === TYPES.pool);
+    if (vaultName === undefined) return pools;
+    const host = `https://${vaultName.toLowerCase()}.`;
+    return pools.filter((pool) => poolViews(pool).some((view) => keyVaultExtensions(view).some((ext) =>
+        observedCertificateUrls(ext).some((url) => typeof url === "string" && url.toLowerCase().startsWith(host)))));
+}
+
+const denyAdmitsPools = stackRule({
+    name: "keyvault-deny-admits-pool-subnets",
+    level: "mandatory",
+    anchor: "Key Vault network security docs (virtual network rules, private endpoints); Key Vault VM extension requireInitialSync",
+    description:
+        "A vault that denies by default (networkAcls.defaultAction Deny, or public network access Disabled) lets in every pool " +
+        "that observes its certificates: the pool's subnet is a virtual network rule, or a private endpoint to the vault sits in " +
+        "the pool's virtual network. Otherwise the nodes' first sync fails and they never become usable.",
+}, (stack, fail) => {
+    const out: Violation[] = [];
+    for (const vault of stack.resources.filter((r) => r.type === TYPES.vault)) {
+        for (const firewall of vaultFirewalls(vault).filter((f) => f.denies)) {
+            const endpointNetworks = vaultEndpointSubnets(stack, firewall.vaultName).map(virtualNetworkOf);
+            for (const pool of poolsOfVault(stack, firewall.vaultName)) {
+                for (const view of poolViews(pool)) {
+                    const subnet = view.subnetId;
+                    if (subnet === undefined) {
+                        out.push(fail(pool,
+                            `joins no subnet, and vault ${JSON.stringify(firewall.vaultName ?? vault.name)} denies by default: its nodes come from ` +
+                            "Batch's public addresses, which no vault rule names; set pool.network.subnetId", null));
+                        continue;
+                    }
+                    const viaRule = !firewall.publicOff && firewall.allowedSubnets.some((s) => sameId(s, subnet));
+                    const viaEndpoint = endpointNetworks.some((n) => sameId(n, virtualNetworkOf(subnet)));
+                    if (viaRule || viaEndpoint) continue;
+                    out.push(fail(pool,
+                        `subnet ${subnet} is not let into vault ${JSON.stringify(firewall.vaultName ?? vault.name)}, which denies by default ` +
+                        `(virtual network rules: ${JSON.stringify(firewall.publicOff ? "ignored: public access disabled" : firewall.allowedSubnets)}, ` +
+                        "no private endpoint to it in that virtual network); add the subnet to keyVault.network.allowedSubnetIds or give the vault a private endpoint there",
+                        subnet));
+                }
+            }
+        }
+    }
+    return out;
+});
+
 // ---- advisory rules -------------------------------------------------------
 
 const purgeProtection = resourceRule({
@@ -744,6 +843,7 @@ export const RULES: readonly Rule[] = [
     extensionMatchesOs,
     noAllOrPurge,
     poolIdentityReadOnly,
+    denyAdmitsPools,
     autoRenew,
     rsaMinSize,
     keyExportable,

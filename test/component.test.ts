@@ -8,6 +8,7 @@ import { CertRotationPool, type CertRotationPoolArgs, type CertificateOutputs } 
 import type { LinuxExtensionSettings, VmExtension } from "../components/types";
 import { KEY_VAULT_CERTIFICATES_OFFICER, KEY_VAULT_SECRETS_USER } from "../components/access";
 import { ValidationError } from "../components/validation";
+import { POOL_REPLACE_ON_CHANGES } from "../components/pool";
 import { configFromValues } from "../tools/plan/config";
 import { FAKE_DEPLOYER_OBJECT_ID, FAKE_SUBSCRIPTION_ID } from "../tools/plan/mocks";
 import { planLoaded } from "../tools/plan/run";
@@ -27,6 +28,12 @@ interface Outputs {
     keyVaultExtension: VmExtension & { settings: LinuxExtensionSettings };
 }
 
+const LINUX_POOL = {
+    vmSize: "Standard_D2s_v5",
+    image: { publisher: "canonical", offer: "ubuntu-24_04-lts", sku: "server" },
+    nodeAgentSkuId: "batch.node.ubuntu 24.04",
+};
+
 function args(overrides: Partial<CertRotationPoolArgs> = {}): CertRotationPoolArgs {
     return {
         location: "westus2",
@@ -36,11 +43,7 @@ function args(overrides: Partial<CertRotationPoolArgs> = {}): CertRotationPoolAr
             { name: "web", subject: "CN=web.example.com", renewal: { daysBeforeExpiry: 30 } },
             { name: "api", subject: "CN=api.example.com" },
         ],
-        pool: {
-            vmSize: "Standard_D2s_v5",
-            image: { publisher: "canonical", offer: "ubuntu-24_04-lts", sku: "server" },
-            nodeAgentSkuId: "batch.node.ubuntu 24.04",
-        },
+        pool: LINUX_POOL,
         ...overrides,
     };
 }
@@ -169,10 +172,10 @@ describe("CertRotationPool variants", () => {
     });
 
     it("pins the pool name and then replaces delete-first on what Azure can't update", async () => {
-        const p = await plan(args({ pool: { ...args().pool, name: "pinned" } }));
+        const p = await plan(args({ pool: { ...LINUX_POOL, name: "pinned" } }));
         const pool = find(p, "azure-native:batch:Pool", "rot-pool");
         assert.equal(pool.inputs.poolName, "pinned");
-        assert.deepEqual(pool.options, { deleteBeforeReplace: true, replaceOnChanges: ["vmSize", "deploymentConfiguration", "identity"], protect: false });
+        assert.deepEqual(pool.options, { deleteBeforeReplace: true, replaceOnChanges: [...POOL_REPLACE_ON_CHANGES], protect: false });
     });
 
     it("leaves purge protection out when a stack turns it off (Azure refuses false)", async () => {
@@ -183,7 +186,7 @@ describe("CertRotationPool variants", () => {
     it("builds secret URLs from the vault's own URI, so sovereign clouds work", async () => {
         const p = await plan(args({ location: "chinanorth2" }));
         const ext = (p.outputs as unknown as Outputs).keyVaultExtension;
-        assert.match(ext.settings.secretsManagementSettings.observedCertificates[0], /^https:\/\/kv-rot-[0-9a-f]{6}\.vault\.azure\.cn\/secrets\/web$/);
+        assert.match(String(ext.settings.secretsManagementSettings.observedCertificates[0]), /^https:\/\/kv-rot-[0-9a-f]{6}\.vault\.azure\.cn\/secrets\/web$/);
     });
 
     it("throws on bad arguments before registering anything", async () => {

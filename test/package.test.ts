@@ -2,7 +2,8 @@
 // the compiled component (and nothing else of ours), resolves from a fresh
 // project, and type-checks there under strict settings. This test packs the
 // repository, installs the tarball into a scratch project and compiles a
-// small program against it, the way a consumer would; then runs the component
+// small program and examples/consumer against it, the way a consumer would
+// (docs/component.md shows that program verbatim); then runs the component
 // there under mocks and loads the certificate's dynamic provider as Pulumi
 // serialized it (see RUNTIME_CHECK).
 //
@@ -100,7 +101,8 @@ const args: CertRotationPoolArgs = {
 };
 const certs = new CertRotationPool("certs", args);
 
-export const poolId: pulumi.Output<string> = certs.poolId;
+// The single pool: form's outputs; with pools: they are absent and certs.pools has each pool.
+export const poolId: pulumi.Output<string> | undefined = certs.poolId;
 export const vaultUri: pulumi.Output<string> = certs.vaultUri;
 export const secretIds = certs.certificates.apply((all) => Object.values(all).map((c) => c.secretId));
 `;
@@ -115,8 +117,9 @@ const pool = { vmSize: "Standard_D2s_v5", image: { publisher: "p", offer: "o", s
 new CertRotationPool("ok", { ...base, certificates, pool });
 // @ts-expect-error certificates is required
 new CertRotationPool("no-certificates", { ...base, pool });
-// @ts-expect-error pool is required
-new CertRotationPool("no-pool", { ...base, certificates });
+// @ts-expect-error pools entries are pools: nodeAgentSkuId is required there too
+new CertRotationPool("no-sku-in-pools", { ...base, certificates, pools: { a: { vmSize: "v", image: pool.image } } });
+new CertRotationPool("several", { ...base, certificates, pools: { a: pool, b: { ...pool, certificates: ["c"] } } });
 // @ts-expect-error pool.nodeAgentSkuId is required
 new CertRotationPool("no-sku", { ...base, certificates, pool: { vmSize: "v", image: pool.image } });
 // @ts-expect-error targetDedicatedNodes is a number
@@ -157,16 +160,39 @@ pulumi.runtime.setMocks({
 }).catch((error) => { console.error(error); process.exit(1); });
 `;
 
-/** The TypeScript example in the README's reuse section: what we tell users to write must compile against the tarball. */
-function documentedExample(): string {
-    const readme = readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
-    const section = readme.split(/^## /m).find((s) => s.startsWith("Use the component from another stack")) ?? "";
-    const example = /```typescript\n([\s\S]*?)```/.exec(section)?.[1];
-    if (example === undefined || !example.includes(`from "${PACKAGE_NAME}"`)) {
-        throw new Error(`README.md's "Use the component from another stack" has no \`\`\`typescript example importing from "${PACKAGE_NAME}"`);
-    }
-    return example;
+const EXAMPLE_DIR = path.join(REPO_ROOT, "examples", "consumer");
+
+/** The consumer program in examples/consumer: what we tell users to write must compile against the tarball. */
+function exampleProgram(): string {
+    return readFileSync(path.join(EXAMPLE_DIR, "index.ts"), "utf8");
 }
+
+/** The ```typescript blocks of a Markdown file. */
+function typescriptBlocks(markdown: string): string[] {
+    return [...markdown.matchAll(/^```typescript\n([\s\S]*?)^```$/gm)].map((match) => match[1]);
+}
+
+/** The packages a program imports: `@scope/name/x` -> `@scope/name`, relative and built-in imports left out. */
+function importedPackages(program: string): string[] {
+    const specifiers = [...program.matchAll(/^import\s[^;]*?from\s+"([^"]+)";/gm)].map((match) => match[1]);
+    return [...new Set(specifiers.filter((s) => !s.startsWith(".") && !s.startsWith("node:")).map(packageOf))].sort();
+}
+
+void test("examples/consumer is the program docs/component.md shows, and declares what it imports", () => {
+    const program = exampleProgram();
+    assert.ok(program.includes(`from "${PACKAGE_NAME}"`), `examples/consumer/index.ts does not import from "${PACKAGE_NAME}"`);
+    const blocks = typescriptBlocks(readFileSync(path.join(REPO_ROOT, "docs", "component.md"), "utf8"));
+    assert.ok(blocks.includes(program), "docs/component.md's ```typescript example differs from examples/consumer/index.ts: copy the program into the doc");
+
+    const repo = JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { name: string; version: string };
+    const consumer = JSON.parse(readFileSync(path.join(EXAMPLE_DIR, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
+    const dependencies = consumer.dependencies ?? {};
+    const undeclared = importedPackages(program).filter((name) => !(name in dependencies));
+    assert.deepEqual(undeclared, [], "examples/consumer/package.json lacks dependencies its program imports");
+    assert.equal(dependencies[PACKAGE_NAME], `file:../../${repo.name}-${repo.version}.tgz`, "the example installs the tarball `npm pack` writes at the repository root");
+    const pulumiYaml = readFileSync(path.join(EXAMPLE_DIR, "Pulumi.yaml"), "utf8");
+    assert.match(pulumiYaml, /^runtime:\n\s+name: nodejs\n\s+options:\n\s+typescript: true$/m, "examples/consumer/Pulumi.yaml runs TypeScript on Node");
+});
 
 function tsconfig(module: "commonjs" | "nodenext"): string {
     // commonjs + node resolution is Pulumi's TypeScript template (reads "types"),
@@ -183,7 +209,7 @@ function tsconfig(module: "commonjs" | "nodenext"): string {
             noImplicitReturns: true,
             skipLibCheck: module === "nodenext",
         },
-        files: ["index.ts", "misuse.ts", "example.ts"],
+        files: module === "commonjs" ? ["index.ts", "misuse.ts"] : ["index.ts", "misuse.ts", "example.ts"],
     });
 }
 
@@ -236,25 +262,31 @@ void test("npm pack yields the compiled component, which installs and type-check
         writeFileSync(path.join(scratch, "package.json"), JSON.stringify({ name: "consumer", private: true, dependencies: { [PACKAGE_NAME]: `file:${tarball}` } }));
         writeFileSync(path.join(scratch, "index.ts"), CONSUMER_PROGRAM);
         writeFileSync(path.join(scratch, "misuse.ts"), MISUSE_PROGRAM);
-        writeFileSync(path.join(scratch, "example.ts"), documentedExample());
         writeFileSync(path.join(scratch, "runtime-check.js"), RUNTIME_CHECK);
         writeFileSync(path.join(scratch, "tsconfig.json"), tsconfig("commonjs"));
         const esmDir = path.join(scratch, "nodenext");
         mkdirSync(esmDir);
         writeFileSync(path.join(esmDir, "index.ts"), CONSUMER_PROGRAM);
         writeFileSync(path.join(esmDir, "misuse.ts"), MISUSE_PROGRAM);
-        writeFileSync(path.join(esmDir, "example.ts"), documentedExample());
+        writeFileSync(path.join(esmDir, "example.ts"), exampleProgram());
         writeFileSync(path.join(esmDir, "tsconfig.json"), tsconfig("nodenext"));
+        // examples/consumer as it is, with its own tsconfig.json (commonjs, as Pulumi's TypeScript template).
+        const exampleDir = path.join(scratch, "example");
+        mkdirSync(exampleDir);
+        writeFileSync(path.join(exampleDir, "index.ts"), exampleProgram());
+        writeFileSync(path.join(exampleDir, "tsconfig.json"), readFileSync(path.join(EXAMPLE_DIR, "tsconfig.json")));
 
         // 5. Strict type-check under both resolutions; run the component and its serialized provider.
         const tsc = require.resolve("typescript/bin/tsc", { paths: [REPO_ROOT] });
-        const [commonjs, nodenext, loaded] = await Promise.all([
+        const [commonjs, nodenext, example, loaded] = await Promise.all([
             runAsync(process.execPath, [tsc, "-p", scratch], scratch),
             runAsync(process.execPath, [tsc, "-p", esmDir], esmDir),
+            runAsync(process.execPath, [tsc, "-p", exampleDir, "--noEmit"], exampleDir),
             runAsync(process.execPath, ["runtime-check.js"], scratch),
         ]);
         assert.equal(commonjs.status, 0, `tsc (module commonjs) failed in the consumer project:\n${commonjs.output}`);
         assert.equal(nodenext.status, 0, `tsc (module nodenext) failed in the consumer project:\n${nodenext.output}`);
+        assert.equal(example.status, 0, `examples/consumer does not type-check against the tarball (with its own tsconfig.json):\n${example.output}`);
         assert.equal(loaded.status, 0, `the component or its serialized certificate provider failed to load in the consumer project:\n${loaded.output}`);
     } finally {
         rmSync(work, { recursive: true, force: true });

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
+import { POOL_REPLACE_ON_CHANGES } from "../components/pool";
 import { configFromValues, loadStackConfig, SECRET_PLACEHOLDER } from "../tools/plan/config";
 import { planLoaded, planStack } from "../tools/plan/run";
 import type { PlanDocument, PlannedResource } from "../tools/plan/types";
@@ -18,6 +19,10 @@ const ROOT = resolve(__dirname, "..");
 
 function seed(name: string): Record<string, unknown> {
     return readFixtureJson<Record<string, unknown>>("how-to", name);
+}
+
+function pools(plan: PlanDocument): PlannedResource[] {
+    return plan.resources.filter((r) => r.type === "azure-native:batch:Pool");
 }
 
 function pool(plan: PlanDocument): PlannedResource {
@@ -52,6 +57,7 @@ for (const os of ["linux", "windows"] as const) {
                 "name",
                 `${EXT}.authenticationSettings.msiClientId`,
                 urlPath,
+                "properties.targetNodeCommunicationMode",
                 "properties.taskSlotsPerNode",
                 "type",
             ]);
@@ -63,6 +69,8 @@ for (const os of ["linux", "windows"] as const) {
             assert.equal(byPath[urlPath].plan, String(byPath[urlPath].howTo).replace(/\/[0-9a-f]{32}$/, ""));
             assert.equal(byPath[urlPath].plan, "https://testkvwestus2s.vault.azure.net/secrets/authcertforumatesting");
             assert.equal(byPath[`${EXT}.authenticationSettings.msiClientId`].plan, (plan.outputs as Record<string, unknown>).identityClientId);
+            // Classic communication retires on 2026-03-31; the plan asks for Simplified, the how-to (2021) for nothing.
+            assert.deepEqual(byPath["properties.targetNodeCommunicationMode"], { path: "properties.targetNodeCommunicationMode", plan: "Simplified", howTo: undefined });
             // azure-native sends Batch's own default explicitly.
             assert.deepEqual(byPath["properties.taskSlotsPerNode"], { path: "properties.taskSlotsPerNode", plan: 1, howTo: undefined });
         });
@@ -86,7 +94,7 @@ describe("offline plan", () => {
         it(`plans ${file} without warnings`, async () => {
             const plan = await planStack({ configFile: join(ROOT, file) });
             assert.deepEqual(plan.warnings, []);
-            assert.ok(pool(plan).request);
+            assert.ok(pools(plan).length > 0 && pools(plan).every((p) => p.request));
         });
     }
 
@@ -94,7 +102,8 @@ describe("offline plan", () => {
         const seen = new Set<string>();
         for (const file of stacks) {
             const plan = await planStack({ configFile: join(ROOT, file) });
-            seen.add(String((plan.outputs as Record<string, unknown>).osFamily));
+            const outputs = plan.outputs as { osFamily?: string; pools?: Record<string, { osFamily: string }> };
+            for (const os of outputs.pools ? Object.values(outputs.pools).map((p) => p.osFamily) : [outputs.osFamily]) seen.add(String(os));
             if (plan.resources.some((r) => r.type === "azure-native:authorization:RoleAssignment")) seen.add("rbac");
             if (plan.resources.some((r) => r.type === "azure-native:keyvault:AccessPolicy")) seen.add("accessPolicy");
         }
@@ -173,7 +182,7 @@ describe("replacement", () => {
             c["batch-cert-rotation:keyVaultExtension"].pollingIntervalInS = 600;
         });
         assert.equal(pool(plan).inputs.poolName, "pinned");
-        assert.deepEqual(pool(plan).options.replaceOnChanges, ["vmSize", "deploymentConfiguration", "identity"]);
+        assert.deepEqual(pool(plan).options.replaceOnChanges, [...POOL_REPLACE_ON_CHANGES]);
         assert.equal(pool(plan).options.deleteBeforeReplace, true);
     });
 

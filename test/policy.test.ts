@@ -4,20 +4,18 @@
 // fails, and says why.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import * as grpc from "@grpc/grpc-js";
 import type { PolicyResource, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
-import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
-import { AnalyzeRequest, AnalyzeResponse, AnalyzerInfo, AnalyzerResourceOptions, EnforcementLevel } from "@pulumi/pulumi/proto/analyzer_pb";
+import { AnalyzerInfo, EnforcementLevel } from "@pulumi/pulumi/proto/analyzer_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
-import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { policies, POLICY_PACK_NAME } from "../policy/policies";
 import { checkPlan, stackFromPlan } from "../policy/plan";
 import { checkStack, RULES, Violation } from "../policy/rules";
 import { planStack } from "../tools/plan/run";
+import { analyze as analyzeResource, call, startPolicyPack } from "./support/policyPack";
 import type { PlanDocument } from "../tools/plan/types";
 import {
     CLIENT_ID,
@@ -28,6 +26,7 @@ import {
     OTHER_CLIENT_ID,
     PlanOptions,
     PRINCIPAL_ID,
+    SUBNET_ID,
 } from "./fixtures/policy-plan";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
@@ -63,6 +62,27 @@ const certRequestPolicy = (plan: PlanDocument) => {
 };
 const permissions = (plan: PlanDocument, nameSuffix: string) =>
     at(findResource(plan, "azure-native:keyvault:AccessPolicy", nameSuffix).inputs, "policy", "permissions");
+
+/** A private endpoint to the fixture's vault, as the component registers it. */
+function privateEndpoint(subnetId: string): PlanDocument["resources"][number] {
+    const vault = compliantPlan().resources.find((r) => r.type === VAULT);
+    assert.ok(vault);
+    const vaultId = vault.request?.url.replace(/^https:\/\/[^/]+/, "").replace(/\?.*$/, "");
+    return {
+        urn: `${vault.urn.replace(/[^$]+::[^:]+$/, "")}azure-native:network:PrivateEndpoint::certpool-vault-endpoint`,
+        type: "azure-native:network:PrivateEndpoint",
+        name: "certpool-vault-endpoint",
+        parent: vault.parent,
+        dependsOn: [vault.urn],
+        options: { deleteBeforeReplace: false, replaceOnChanges: [], protect: false },
+        inputs: {
+            privateEndpointName: "certpool-vault-endpoint",
+            resourceGroupName: "rg-batch",
+            subnet: { id: subnetId },
+            privateLinkServiceConnections: [{ name: "certpool-vault-endpoint", privateLinkServiceId: vaultId, groupIds: ["vault"] }],
+        },
+    };
+}
 
 function plan(options: PlanOptions, change?: (p: PlanDocument) => void): () => PlanDocument {
     return () => {
@@ -217,6 +237,47 @@ const CASES: RuleCases[] = [
                 title: "inline vault access policy gives the identity secret delete",
                 plan: plan(accessPolicies, (p) => {
                     vaultProperties(p).accessPolicies = [{ tenantId: "t", objectId: PRINCIPAL_ID, permissions: { secrets: ["get", "delete"] } }];
+                }),
+            },
+        ],
+    },
+    {
+        rule: "keyvault-deny-admits-pool-subnets",
+        pass: [
+            { title: "the pool's subnet is a virtual network rule", plan: plan(linux) },
+            {
+                title: "public access disabled, a private endpoint to the vault in the pool's virtual network",
+                plan: plan(windows, (p) => {
+                    Object.assign(vaultProperties(p), { publicNetworkAccess: "Disabled" });
+                    at(vaultProperties(p), "networkAcls").virtualNetworkRules = [];
+                    p.resources.push(privateEndpoint(SUBNET_ID.replace(/nodes$/, "endpoints")));
+                }),
+            },
+            {
+                title: "a vault that allows by default lets a pool without a subnet in",
+                plan: plan(linux, (p) => {
+                    for (const properties of [vaultProperties(p), at(findResource(p, VAULT).request?.body, "properties")]) {
+                        at(properties, "networkAcls").defaultAction = "Allow";
+                    }
+                    delete poolInputs(p).networkConfiguration;
+                }),
+            },
+        ],
+        fail: [
+            { title: "Deny, and the pool joins no subnet", plan: plan(linux, (p) => { delete poolInputs(p).networkConfiguration; }) },
+            {
+                title: "Deny, and the pool's subnet is not among the rules",
+                plan: plan(linux, (p) => { at(vaultProperties(p), "networkAcls").virtualNetworkRules = [{ id: SUBNET_ID.replace(/nodes$/, "other") }]; }),
+            },
+            {
+                title: "public access disabled: the subnet rule no longer counts and no endpoint exists",
+                plan: plan(linux, (p) => { Object.assign(vaultProperties(p), { publicNetworkAccess: "Disabled" }); }),
+            },
+            {
+                title: "the private endpoint sits in another virtual network",
+                plan: plan(windows, (p) => {
+                    Object.assign(vaultProperties(p), { publicNetworkAccess: "Disabled" });
+                    p.resources.push(privateEndpoint(SUBNET_ID.replace("vnet-batch", "vnet-hub")));
                 }),
             },
         ],
@@ -541,6 +602,11 @@ const MANDATORY_BREAKS: Record<string, (p: PlanDocument) => void> = {
     "certificate-rsa-min-2048": (p) => { Object.assign(certificate(p), { keyType: "RSA", keySize: 1024 }); },
     "certificate-key-exportable": (p) => { at(certRequestPolicy(p), "key_props").exportable = false; },
     "keyvault-soft-delete": (p) => { vaultProperties(p).enableSoftDelete = false; },
+    // A firewall that names no subnet, and no private endpoint: the pools' nodes are locked out.
+    "keyvault-deny-admits-pool-subnets": (p) => {
+        vaultProperties(p).networkAcls = { defaultAction: "Deny", bypass: "AzureServices", ipRules: [], virtualNetworkRules: [] };
+        p.resources = p.resources.filter((r) => r.type !== "azure-native:network:PrivateEndpoint");
+    },
 };
 
 void describe("npm run policy", () => {
@@ -690,32 +756,6 @@ void describe("real offline plans", () => {
 
 // ---- the pack as Pulumi runs it: `pulumi preview --policy-pack policy` ------------
 
-/**
- * Starts the pack the way Pulumi's Node.js host does (run-policy-pack, working
- * directory policy/, modules from the repo root's node_modules, TypeScript
- * compiled on the fly) and returns the analyzer's gRPC client.
- */
-async function startPolicyPack(): Promise<{ client: AnalyzerClient; stop: () => void }> {
-    const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [path.join(REPO_ROOT, "policy")] });
-    const child = spawn(process.execPath, [runner, "127.0.0.1:0", "."], { cwd: path.join(REPO_ROOT, "policy"), stdio: ["ignore", "pipe", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => { stderr += chunk.toString(); });
-    const port = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`policy pack did not start in 60 s: ${stderr}`)), 60_000);
-        child.stdout.on("data", (chunk: Buffer) => {
-            const match = /^(\d+)\s*$/m.exec(chunk.toString());
-            if (match) { clearTimeout(timer); resolve(match[1]); }
-        });
-        child.on("exit", (code) => { clearTimeout(timer); reject(new Error(`policy pack exited with ${code}: ${stderr}`)); });
-    });
-    const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-    return { client, stop: () => { client.close(); child.kill(); } };
-}
-
-function call<T>(invoke: (callback: (error: grpc.ServiceError | null, response: T) => void) => void): Promise<T> {
-    return new Promise((resolve, reject) => invoke((error, response) => (error ? reject(error) : resolve(response))));
-}
-
 void describe("policy pack under the Pulumi analyzer protocol", () => {
     void it("serves every rule with its level and blocks a versioned secret URL as mandatory", async () => {
         const { client, stop } = await startPolicyPack();
@@ -727,16 +767,9 @@ void describe("policy pack under the Pulumi analyzer protocol", () => {
                 [r.name, r.level === "mandatory" ? EnforcementLevel.MANDATORY : EnforcementLevel.ADVISORY]));
             assert.deepEqual(served, expected);
 
-            const analyze = async (props: Obj) => {
-                const request = new AnalyzeRequest();
-                request.setType(POOL);
-                request.setName("certpool-pool");
-                request.setUrn("urn:pulumi:dev::batch-cert-rotation::azure-native:batch:Pool::certpool-pool");
-                request.setProperties(Struct.fromJavaScript(props as Parameters<typeof Struct.fromJavaScript>[0]));
-                request.setOptions(new AnalyzerResourceOptions());
-                const response = await call<AnalyzeResponse>((cb) => client.analyze(request, cb));
-                return response.getDiagnosticsList().map((d) => ({ policy: d.getPolicyname(), level: d.getEnforcementlevel(), message: d.getMessage() }));
-            };
+            const analyze = (props: Obj) => analyzeResource(client, {
+                type: POOL, name: "certpool-pool", urn: "urn:pulumi:dev::batch-cert-rotation::azure-native:batch:Pool::certpool-pool", properties: props,
+            });
             const good = compliantPlan(linux);
             assert.deepEqual(await analyze(poolInputs(good)), []);
             const bad = clonePlan(good);
@@ -749,5 +782,22 @@ void describe("policy pack under the Pulumi analyzer protocol", () => {
         } finally {
             stop();
         }
+    });
+});
+
+void describe("several pools in one stack (pools:)", () => {
+    void it("checks every pool of prod on its own: a fault in one pool is reported for that pool alone", async () => {
+        const plan = await planStack({ stack: "prod" });
+        const pools = plan.resources.filter((r) => r.type === POOL);
+        assert.equal(pools.length, 2);
+        assert.deepEqual(checkPlan(plan).mandatory, []);
+        const bad = JSON.parse(JSON.stringify(plan)) as PlanDocument;
+        const windows = bad.resources.find((r) => r.name === "certpool-pool-windows");
+        assert.ok(windows?.request);
+        const body = windows.request.body as { properties: { deploymentConfiguration: { virtualMachineConfiguration: { extensions: { settings: { secretsManagementSettings: { observedCertificates: { url: string }[] } } }[] } } } };
+        const observed = body.properties.deploymentConfiguration.virtualMachineConfiguration.extensions[0].settings.secretsManagementSettings.observedCertificates;
+        observed[0].url = `${observed[0].url}/0123456789abcdef0123456789abcdef`;
+        const found = checkPlan(bad).mandatory;
+        assert.deepEqual(found.map((v) => [v.rule, v.resource]), [["kv-extension-versionless-secret-url", "certpool-pool-windows"]]);
     });
 });

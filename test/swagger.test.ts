@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { SpecLoadError, SpecValidator, type RestCall } from "../tools/swagger/specValidator";
 import { checkCall, checkPlanRequests, loadBoundSpecs, nullsIn, SPEC_BINDINGS } from "../tools/swagger/planRequests";
+import { renderRequest } from "../tools/plan/render";
 import type { PlanDocument, PlannedResource } from "../tools/plan/types";
 import { fixturePath, readFixtureJson } from "./fixtures";
 
@@ -355,6 +356,43 @@ void describe("the real Azure specs", () => {
             ["$.properties.privateLinkServiceConnections: Expected type array but found type string (INVALID_TYPE)"],
         );
     });
+
+    void test("the plan's private endpoint, zone, link and zone group requests match their operations, and a bad body fails", async () => {
+        const subnet = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/endpoints`;
+        const vaultId = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-dev-1`;
+        const zone = "privatelink.vaultcore.azure.net";
+        const zoneId = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.Network/privateDnsZones/${zone}`;
+        const inputs: Record<string, Record<string, unknown>> = {
+            "azure-native:network:PrivateEndpoint": {
+                resourceGroupName: "rg", privateEndpointName: "pe", location: "westus2",
+                subnet: { id: subnet, privateEndpointNetworkPolicies: "Disabled" },
+                privateLinkServiceConnections: [{ name: "pe", privateLinkServiceId: vaultId, groupIds: ["vault"] }],
+            },
+            "azure-native:network:PrivateDnsZoneGroup": {
+                resourceGroupName: "rg", privateEndpointName: "pe", privateDnsZoneGroupName: "default",
+                privateDnsZoneConfigs: [{ name: "vault", privateDnsZoneId: zoneId }],
+            },
+            "azure-native:privatedns:PrivateZone": { resourceGroupName: "rg", privateZoneName: zone, location: "Global" },
+            "azure-native:privatedns:VirtualNetworkLink": {
+                resourceGroupName: "rg", privateZoneName: zone, virtualNetworkLinkName: "link", location: "Global",
+                virtualNetwork: { id: subnet.replace(/\/subnets\/.*$/, "") }, registrationEnabled: false,
+            },
+        };
+        for (const [type, resourceInputs] of Object.entries(inputs)) {
+            const binding = SPEC_BINDINGS.find((b) => b.resourceType === type);
+            assert.ok(binding, `${type} is bound to a spec operation`);
+            const request = renderRequest(type, resourceInputs, SUBSCRIPTION);
+            assert.ok(request);
+            assert.deepEqual(await checkCall(specs, binding, request), [], type);
+        }
+        // The link's URL also fits Private DNS record sets' template; the body is still checked against the link's schema.
+        const link = renderRequest("azure-native:privatedns:VirtualNetworkLink",
+            { ...inputs["azure-native:privatedns:VirtualNetworkLink"], registrationEnabled: "yes" }, SUBSCRIPTION);
+        const linkBinding = SPEC_BINDINGS.find((b) => b.resourceType === "azure-native:privatedns:VirtualNetworkLink");
+        assert.ok(link && linkBinding);
+        assert.deepEqual(await checkCall(specs, linkBinding, link),
+            ["$.properties.registrationEnabled: Expected type boolean but found type string (INVALID_TYPE)"]);
+    });
 });
 
 void describe("checkPlanRequests", () => {
@@ -412,6 +450,10 @@ void describe("checkPlanRequests", () => {
                 "azure-native:keyvault:Vault": 1,
                 "pulumi-nodejs:dynamic/batch-cert-rotation:KeyVaultCertificate": 1,
                 "azure-native:keyvault:AccessPolicy": 1,
+                "azure-native:network:PrivateEndpoint": 0,
+                "azure-native:network:PrivateDnsZoneGroup": 0,
+                "azure-native:privatedns:PrivateZone": 0,
+                "azure-native:privatedns:VirtualNetworkLink": 0,
             },
             unchecked: { "azure-native:managedidentity:UserAssignedIdentity": 1 },
         });

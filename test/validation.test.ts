@@ -165,7 +165,7 @@ describe("validateConfig rejects bad input naming field, value and rule", () => 
 
     it("never prints an unknown key's value", () => {
         assert.deepEqual(problems(withField("keyVault.pasword", "s3cr3t-value")), [
-            "keyVault.pasword: unknown key; expected one of name, id, authorization, purgeProtection, softDeleteRetentionInDays, sku, purgeCertificatesOnDelete",
+            "keyVault.pasword: unknown key; expected one of name, id, authorization, purgeProtection, softDeleteRetentionInDays, sku, purgeCertificatesOnDelete, network",
         ]);
     });
 
@@ -191,7 +191,7 @@ describe("validateConfig rejects bad input naming field, value and rule", () => 
     it("reports a missing pool and certificates", () => {
         assert.deepEqual(problems({}), [
             "certificates: is required (a list of at least one certificate)",
-            "pool: is required (vmSize, image and nodeAgentSkuId at least)",
+            "pool: is required (a pool, or several under pools)",
         ]);
     });
 });
@@ -203,20 +203,22 @@ describe("validateConfig defaults and warnings", () => {
         assert.equal(config.osFamily, "linux");
         assert.deepEqual(config.keyVault, {
             name: undefined, id: undefined, authorization: "accessPolicy", purgeProtection: true, softDeleteRetentionInDays: 90,
-            sku: "standard", purgeCertificatesOnDelete: false,
+            sku: "standard", purgeCertificatesOnDelete: false, network: undefined,
         });
         assert.deepEqual(config.certificates[0], {
             name: "c", subject: "CN=c", dnsNames: [], validityInMonths: 12, renewal: { lifetimePercentage: 80 }, keyType: "RSA",
-            keySize: 2048, curve: undefined, contentType: "application/x-pkcs12", issuer: "Self", tags: {},
+            keySize: 2048, curve: undefined, contentType: "application/x-pkcs12", issuer: "Self", tags: {}, acls: undefined,
         });
         assert.deepEqual(config.keyVaultExtension, {
             pollingIntervalInS: 300, requireInitialSync: true, certificateStoreLocation: "/var/lib/waagent/Microsoft.Azure.KeyVault",
-            certificateStoreName: undefined, keyExportable: undefined, name: "KVExtensions", typeHandlerVersion: "3.0",
+            certificateStoreName: undefined, accounts: undefined, linkOnRenewal: undefined, keyExportable: undefined, name: "KVExtensions", typeHandlerVersion: "3.0",
             autoUpgradeMinorVersion: true,
         });
-        assert.equal(config.pool.resizeTimeout, "PT15M");
-        assert.equal(config.pool.nodeFillType, "Pack");
-        assert.equal(config.pool.image.version, "latest");
+        assert.equal(config.pool?.resizeTimeout, "PT15M");
+        assert.equal(config.pool?.nodeFillType, "Pack");
+        assert.equal(config.pool?.image.version, "latest");
+        // Batch's own network, and the communication mode that outlives 2026-03-31.
+        assert.deepEqual(config.pool?.network, { subnetId: undefined, publicIPAddresses: "batchManaged", ipAddressIds: undefined, nodeCommunicationMode: "Simplified" });
     });
 
     it("gives Windows pools LocalMachine and exportable keys", () => {

@@ -487,8 +487,11 @@ describe("verify: reads the outputs the stack program really exports (offline pl
         assert.equal(devTarget.extensionType, "KeyVaultForLinux");
         assert.ok(devTarget.certificates.length > 0);
         const prod = await planStack({ stack: "prod" });
-        const prodTarget = parseOutputs(prod.outputs);
+        assert.throws(() => parseOutputs(prod.outputs), /several pools \(linux, windows\); say which with --pool KEY/);
+        assert.equal(parseOutputs(prod.outputs, "linux").osFamily, "linux");
+        const prodTarget = parseOutputs(prod.outputs, "windows");
         assert.equal(prodTarget.osFamily, "windows");
+        assert.match(prodTarget.poolName, /^certpool-windows-[0-9a-f]{8}$/);
         assert.ok(prodTarget.certificates.every((c) => c.store.kind === "windows-store"));
 
         await withFake({}, async (fake) => {

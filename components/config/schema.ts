@@ -17,6 +17,7 @@ import {
     int,
     isPlainObject,
     list,
+    mapOf,
     object,
     type ObjectOutput,
     onlyWhen,
@@ -26,6 +27,20 @@ import {
     str,
     transform,
 } from "./kit";
+import { accountsSchema, certificateAclsSchema, checkNetworkRelations, poolNetworkSchema, vaultNetworkSchema } from "./network";
+import {
+    autoScaleSchema,
+    extensionOverride,
+    fixedScaleOnly,
+    metadataSchema,
+    onePoolForm,
+    optionalForm,
+    poolCertificatesExist,
+    poolCertificatesSchema,
+    poolsMapRules,
+    startTaskSchema,
+    userAccountsSchema,
+} from "./poolSettings";
 
 /** The Pulumi project's name, and so the namespace of every key: `batch-cert-rotation:<key>`. */
 export const CONFIG_NAMESPACE = "batch-cert-rotation";
@@ -82,7 +97,11 @@ function osAt(at: At): OsFamily {
     const own = at.lookup("nodeAgentSkuId");
     if (typeof own === "string") return osFamilyOf(own);
     const pool = at.lookup("pool");
-    return osFamilyOf(isPlainObject(pool) && typeof pool.nodeAgentSkuId === "string" ? pool.nodeAgentSkuId : "");
+    if (isPlainObject(pool) && typeof pool.nodeAgentSkuId === "string") return osFamilyOf(pool.nodeAgentSkuId);
+    // Top-level settings under pools: are Windows ones only when every pool is; each pool re-resolves them (poolSet.ts).
+    const pools = at.lookup("pools");
+    const skus = isPlainObject(pools) ? Object.values(pools).map((p) => (isPlainObject(p) ? String(p.nodeAgentSkuId) : "")) : [];
+    return skus.length > 0 && skus.every((sku) => osFamilyOf(sku) === "windows") ? "windows" : "linux";
 }
 
 function imageLooksWindows(image: { publisher: string; offer: string }): boolean {
@@ -180,6 +199,7 @@ const keyVaultFields = {
         },
         default: false,
     }),
+    network: vaultNetworkSchema,
 };
 type KeyVaultFields = ObjectOutput<typeof keyVaultFields>;
 
@@ -329,6 +349,8 @@ export const certificateSchema = object({
         docs: { description: "Tags on the certificate.", shownDefault: "none" },
         default: {},
     }),
+    // Linux only, refused by the root's network relations when only Windows pools observe it.
+    acls: certificateAclsSchema,
 }, {
     docs: { description: "A certificate." },
     required: "a certificate",
@@ -373,7 +395,7 @@ const imageSchema = object({
 export const poolSchema = object({
     name: str({
         docs: {
-            description: "Pins the pool name. Replacement then becomes delete-first (see [Replacement](#replacement-and-its-cost)).",
+            description: "Pins the pool name. Replacement then becomes delete-first (see [Replacement](../README.md#replacement-and-its-cost)).",
             shownDefault: "derived from what forces replacement",
         },
         pattern: [POOL_NAME, "must be 1-64 characters of letters, digits, '-' and '_'"],
@@ -401,9 +423,11 @@ export const poolSchema = object({
             if (retired) at.warn(sku, `is retired: ${retired}`);
         },
     }),
-    targetDedicatedNodes: int({ docs: { description: "Dedicated nodes." }, range: [0, 10000], default: 1 }),
-    targetLowPriorityNodes: int({ docs: { description: "Spot (low-priority) nodes." }, range: [0, 10000], default: 0 }),
-    resizeTimeout: str({
+    // Before the fixed-scale fields, which it excludes (they look it up).
+    autoScale: autoScaleSchema,
+    targetDedicatedNodes: fixedScaleOnly(int({ docs: { description: "Dedicated nodes." }, range: [0, 10000], default: 1 })),
+    targetLowPriorityNodes: fixedScaleOnly(int({ docs: { description: "Spot (low-priority) nodes." }, range: [0, 10000], default: 0 })),
+    resizeTimeout: fixedScaleOnly(str({
         docs: { description: "How long Batch may take to resize the pool.", rule: "ISO 8601 duration, at least `PT5M`" },
         default: "PT15M",
         rules: [(timeout) => {
@@ -411,12 +435,18 @@ export const poolSchema = object({
             if (seconds === undefined) return "is not an ISO 8601 duration such as PT15M";
             return seconds < 300 ? "is shorter than the minimum of 5 minutes (PT5M)" : undefined;
         }],
-    }),
+    })),
     nodeFillType: oneOf(NODE_FILL_TYPES, { docs: { description: "How tasks are spread over the nodes." }, default: "Pack" }),
     taskSlotsPerNode: int({
         docs: { description: "Tasks that may run at once on a node.", shownDefault: "Batch's (1)" },
         range: [1, 256],
     }),
+    network: poolNetworkSchema,
+    startTask: startTaskSchema,
+    userAccounts: userAccountsSchema,
+    metadata: metadataSchema,
+    certificates: poolCertificatesSchema,
+    keyVaultExtension: extensionOverride(() => keyVaultExtensionSchema.shape ?? {}),
 }, {
     docs: { description: "The Batch pool whose nodes observe the certificates." },
     required: "vmSize, image and nodeAgentSkuId at least",
@@ -457,7 +487,7 @@ export const keyVaultExtensionSchema = object({
         },
     }),
     requireInitialSync: bool({
-        docs: { description: "Nodes wait for the first sync before taking tasks; `false` is the [troubleshooting switch](#troubleshooting)." },
+        docs: { description: "Nodes wait for the first sync before taking tasks; `false` is the [troubleshooting switch](troubleshooting.md#nodes-stuck-starting-or-unusable)." },
         default: true,
     }),
     certificateStoreLocation: choose<OsFamily, string, string>(osAt, {
@@ -474,6 +504,11 @@ export const keyVaultExtensionSchema = object({
     }),
     certificateStoreName: onlyWhen(windowsOnly, WINDOWS_ONLY,
         str({ docs: { description: "The Windows certificate store.", shownDefault: "the extension's (`My`)" } }), "Windows only"),
+    accounts: onlyWhen(windowsOnly, WINDOWS_ONLY, accountsSchema, "Windows only"),
+    // No default: absent leaves the extension's own (false) and the how-to's body unchanged.
+    linkOnRenewal: onlyWhen(windowsOnly, WINDOWS_ONLY,
+        bool({ docs: { description: "Rebind s-channel (HTTP.sys) bindings to the renewed certificate.", shownDefault: "the extension's (`false`)" } }),
+        "Windows only"),
     keyExportable: onlyWhen(windowsOnly, WINDOWS_ONLY,
         bool({ docs: { description: "Mark the installed private key exportable, as the how-to does." }, default: true }), "Windows only"),
     name: str({
@@ -514,7 +549,8 @@ export const configSchema = object({
     identity: identitySchema,
     keyVault: keyVaultSchema,
     certificates: certificatesSchema,
-    pool: poolSchema,
+    pool: optionalForm(poolSchema),
+    pools: mapOf(poolSchema, { docs: { description: "Several pools on one identity, vault and set of certificates, by a short key of your own: each entry has `pool`'s fields plus `certificates` and `keyVaultExtension`; resources are named `<component>-pool-<key>` (see docs/pools.md)." }, relations: [poolsMapRules] }),
     keyVaultExtension: keyVaultExtensionSchema,
     tags: stringMap({
         docs: { description: "Tags for the resource group, Batch account, identity and vault." },
@@ -523,7 +559,8 @@ export const configSchema = object({
 }, {
     docs: { description: "The stack configuration under the project's namespace." },
     required: "the configuration",
-    relations: [(config, at) => renewalOutlastsPolling(config, at)],
+    relations: [(config, at) => renewalOutlastsPolling(config, at), (config, at) => checkNetworkRelations(config, at),
+        (_config, at, raw) => onePoolForm(raw, at), (config, at) => poolCertificatesExist(config, at)],
 });
 
 export type CertificateSpec = OutputOf<typeof certificateSchema>;

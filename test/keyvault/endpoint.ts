@@ -12,10 +12,14 @@
 // show, Azure's own AutoRenew, is `renew(name)`: a simulated new version under
 // the same name and policy.
 //
+// Keys: RSA, and EC on each curve Key Vault offers for
+// certificates (P-256, P-384, P-521, P-256K), in PKCS#12 and PEM; a kty or
+// curve Key Vault does not take is refused with 400 BadParameter, as Key Vault
+// refuses it. HSM key types issue a software key here.
+//
 // Not implemented (answered 405 as Key Vault answers a route it does not
 // have, never a silent 200): contacts, issuers, import, merge, backup/restore,
-// listing certificates, and EC keys (refused with 400 BadParameter, naming
-// this endpoint, because node-forge cannot build EC certificates).
+// listing certificates.
 import * as crypto from "node:crypto";
 import * as https from "node:https";
 import type { AddressInfo } from "node:net";
@@ -23,7 +27,20 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { KEY_VAULT_API_VERSION } from "../../components/certificatePolicy";
 import { TEST_VAULT_HOST_HEADER } from "../../components/certificateProvider";
 import { checkKeyVaultRequest } from "./spec";
-import { base64url, issueSelfSigned, loopbackTls, pemBundle, pkcs12Base64, type IssuedCertificate } from "./x509";
+import {
+    base64url,
+    EC_CURVE_NAMES,
+    ecKeySize,
+    isEcCurveName,
+    issueSelfSigned,
+    loopbackTls,
+    pemBundle,
+    pkcs12Base64,
+    type CertificateRequest,
+    type EcCurveName,
+    type IssuedCertificate,
+    type KeySpec,
+} from "./x509";
 
 export type FaultKind =
     | "forbiddenByRbac" // 403 while a role assignment propagates
@@ -57,6 +74,13 @@ export interface EndpointOptions {
     purgeProtection?: boolean;
     /** The bearer token the endpoint accepts; a random one by default. */
     token?: string;
+    /**
+     * The vault a request without TEST_VAULT_HOST_HEADER addresses (default:
+     * the endpoint's own host). For clients that reach the endpoint by other
+     * means than the provider's loopback options, e.g. `npm run verify`'s
+     * test transport, so they see the vault the stack's outputs name.
+     */
+    defaultVaultHost?: string;
 }
 
 export interface RecordedCall {
@@ -98,15 +122,6 @@ interface PendingOperation {
     neverCompletes: boolean;
     /** Key pair and certificate made at create time (the CSR's key is the certificate's), shown once completed. */
     prepared: IssuedCertificate;
-}
-
-interface IssueRequest {
-    subject: string;
-    dnsNames: string[];
-    keySize: number;
-    validityMonths: number;
-    ekus: string[];
-    keyUsage: string[];
 }
 
 type Json = Record<string, unknown>;
@@ -212,6 +227,31 @@ function mergePolicy(base: Json, patch: Json): Json {
         out[key] = isObject(value) && isObject(base[key]) ? mergePolicy(base[key], value) : value;
     }
     return out;
+}
+
+function isEcKeyType(kty: unknown): boolean {
+    return kty === "EC" || kty === "EC-HSM";
+}
+
+/** An EC policy without `crv`: the curve its key_size names, else P-256. */
+function defaultCurve(key: Json): EcCurveName {
+    return key.key_size === 384 ? "P-384" : key.key_size === 521 ? "P-521" : "P-256";
+}
+
+/**
+ * key_props as Key Vault stores them: the request's over the defaults. For EC
+ * the curve is always stated and key_size is the curve's size, so the policy
+ * says what the certificate's key is.
+ */
+function storedKeyProps(key: Json): Json {
+    if (!isEcKeyType(key.kty)) return { exportable: true, kty: "RSA", key_size: 2048, reuse_key: false, ...key };
+    const crv = key.crv ?? defaultCurve(key);
+    return { exportable: true, reuse_key: false, ...key, key_size: isEcCurveName(crv) ? ecKeySize(crv) : key.key_size, crv };
+}
+
+/** After a policy update: a key type changed to EC gets its curve and size stated, as at create. */
+function withStoredKeyProps(policy: Json): Json {
+    return { ...policy, key_props: storedKeyProps(isObject(policy.key_props) ? policy.key_props : {}) };
 }
 
 export async function startKeyVaultEndpoint(options: EndpointOptions = {}): Promise<KeyVaultEndpoint> {
@@ -325,17 +365,29 @@ export async function startKeyVaultEndpoint(options: EndpointOptions = {}): Prom
 
     // ----- issuance -----
 
-    function issueRequestOf(policy: Json): IssueRequest | HttpAnswer {
+    function keySpecOf(key: Json): KeySpec | HttpAnswer {
+        const kty = key.kty ?? "RSA";
+        if (kty === "RSA" || kty === "RSA-HSM") return { kty: "RSA", size: typeof key.key_size === "number" ? key.key_size : 2048 };
+        if (kty === "EC" || kty === "EC-HSM") {
+            const crv = key.crv ?? defaultCurve(key);
+            if (!isEcCurveName(crv)) {
+                return kvError(400, "BadParameter", `Invalid curve name '${String(crv)}' for key type ${kty}: use one of ${EC_CURVE_NAMES.join(", ")}.`, "create:400");
+            }
+            return { kty: "EC", curve: crv };
+        }
+        return kvError(400, "BadParameter", `Invalid key type '${String(kty)}' for a certificate: use one of RSA, RSA-HSM, EC, EC-HSM.`, "create:400");
+    }
+
+    function issueRequestOf(policy: Json): CertificateRequest | HttpAnswer {
         const key = isObject(policy.key_props) ? policy.key_props : {};
         const x509 = isObject(policy.x509_props) ? policy.x509_props : {};
-        if (key.kty !== undefined && key.kty !== "RSA" && key.kty !== "RSA-HSM") {
-            return kvError(400, "BadParameter", `This loopback test endpoint issues RSA keys only; kty ${String(key.kty)} is not implemented here.`, "create:400");
-        }
+        const keySpec = keySpecOf(key);
+        if (keySpec instanceof HttpAnswer) return keySpec;
         const sans = isObject(x509.sans) ? x509.sans : {};
         return {
             subject: typeof x509.subject === "string" ? x509.subject : "CN=default",
             dnsNames: Array.isArray(sans.dns_names) ? sans.dns_names.map(String) : [],
-            keySize: typeof key.key_size === "number" ? key.key_size : 2048,
+            key: keySpec,
             validityMonths: typeof x509.validity_months === "number" ? x509.validity_months : 12,
             ekus: Array.isArray(x509.ekus) ? x509.ekus.map(String) : DEFAULT_EKUS,
             keyUsage: Array.isArray(x509.key_usage) ? x509.key_usage.map(String) : DEFAULT_KEY_USAGE,
@@ -349,7 +401,7 @@ export async function startKeyVaultEndpoint(options: EndpointOptions = {}): Prom
         const x509 = isObject(requested.x509_props) ? requested.x509_props : {};
         const issuer = isObject(requested.issuer) ? requested.issuer : { name: "Unknown" };
         return {
-            key_props: { exportable: true, kty: "RSA", key_size: 2048, reuse_key: false, ...key },
+            key_props: storedKeyProps(key),
             secret_props: { contentType: "application/x-pkcs12", ...secret },
             x509_props: {
                 subject: x509.subject,
@@ -486,7 +538,7 @@ export async function startKeyVaultEndpoint(options: EndpointOptions = {}): Prom
         if (isObject(body.tags)) v.tags = Object.fromEntries(Object.entries(body.tags).map(([k, t]) => [k, String(t)]));
         if (isObject(body.attributes) && typeof body.attributes.enabled === "boolean" && v.issued !== undefined) v.enabled = body.attributes.enabled;
         if (isObject(body.policy)) {
-            cert.policy = mergePolicy(cert.policy, body.policy);
+            cert.policy = withStoredKeyProps(mergePolicy(cert.policy, body.policy));
             cert.policyUpdated = nowSeconds();
         }
         v.updated = nowSeconds();
@@ -501,7 +553,7 @@ export async function startKeyVaultEndpoint(options: EndpointOptions = {}): Prom
         const patch = { ...body };
         delete patch.attributes;
         delete patch.id;
-        cert.policy = mergePolicy(cert.policy, patch);
+        cert.policy = withStoredKeyProps(mergePolicy(cert.policy, patch));
         cert.policyUpdated = nowSeconds();
         return new HttpAnswer(200, policyBody(vault, cert), "policy:updated");
     }
@@ -813,7 +865,7 @@ export async function startKeyVaultEndpoint(options: EndpointOptions = {}): Prom
     });
     const port = (server.address() as AddressInfo).port;
     const url = `https://127.0.0.1:${port}`;
-    defaultHost = `127.0.0.1:${port}`;
+    defaultHost = options.defaultVaultHost ?? `127.0.0.1:${port}`;
 
     return {
         url,

@@ -89,9 +89,16 @@ function typeName(v: unknown): string {
 }
 
 // Keys whose presence follows from what the request asked for (tags given,
-// DNS names, which renewal trigger), not from Key Vault: their presence may
-// differ from the recorded request's answer, their type may not.
-const REQUEST_DEPENDENT = [/\.tags$/, /\.tags\.[^.]+$/, /\.sans\.(dns_names|emails|upns|uris|ipAddresses)$/, /\.trigger\.(lifetime_percentage|days_before_expiry)$/];
+// DNS names, which renewal trigger, an EC key's curve: every recording is of
+// an RSA certificate), not from Key Vault: their presence may differ from the
+// recorded request's answer, their type may not.
+const REQUEST_DEPENDENT = [
+    /\.tags$/,
+    /\.tags\.[^.]+$/,
+    /\.sans\.(dns_names|emails|upns|uris|ipAddresses)$/,
+    /\.trigger\.(lifetime_percentage|days_before_expiry)$/,
+    /\.key_props\.crv$/,
+];
 
 /** Differences of shape: keys present on one side only, or a value of another type, at any depth. */
 export function shapeDiff(ours: unknown, recorded: unknown, where = "body"): string[] {

@@ -1,127 +1,10 @@
-// Pulumi mocks that answer as Azure would, deterministically: ARM-shaped IDs,
-// a vault URI built from the vault name, and fixed GUIDs derived from names,
-// so two runs of the same configuration give byte-identical plans.
+// Pulumi mocks for the offline plan: every answer comes from answers.ts, which
+// the engine suite's stand-in providers share, and every registration is recorded.
 
 import type * as pulumi from "@pulumi/pulumi";
-import { deterministicGuid } from "../../components/naming";
-import { ARM_ENDPOINT, CERTIFICATE_TYPE, renderRequest } from "./render";
+import { invokeAnswer, resourceAnswer, type State } from "./answers";
 
-export const FAKE_SUBSCRIPTION_ID = deterministicGuid("plan", "subscription");
-export const FAKE_TENANT_ID = deterministicGuid("plan", "tenant");
-export const FAKE_DEPLOYER_OBJECT_ID = deterministicGuid("plan", "deployer");
-type State = Record<string, unknown>;
-
-/**
- * Vaults in sovereign clouds answer under other DNS suffixes; the mock follows
- * the region, so the plan shows that URLs come from the vault's own URI.
- */
-export function vaultDnsSuffix(location: string): string {
-    const region = location.toLowerCase().replace(/\s/g, "");
-    if (region.startsWith("china")) return "vault.azure.cn";
-    if (region.startsWith("usgov") || region.startsWith("usdod")) return "vault.usgovcloudapi.net";
-    return "vault.azure.net";
-}
-
-function vaultUri(name: string, location: string): string {
-    return `https://${name}.${vaultDnsSuffix(location)}/`;
-}
-
-/** The ARM ID a resource gets: the path of its PUT without the query. */
-function armId(type: string, inputs: State): string | undefined {
-    const request = renderRequest(type, inputs, FAKE_SUBSCRIPTION_ID);
-    if (!request || request.method !== "PUT") return undefined;
-    return request.url.slice(ARM_ENDPOINT.length).replace(/\?.*$/, "");
-}
-
-function newResourceState(type: string, name: string, inputs: State): { id: string | undefined; state: State } {
-    const id = armId(type, inputs);
-    switch (type) {
-        case "azure-native:managedidentity:UserAssignedIdentity":
-            return {
-                id,
-                state: {
-                    ...inputs,
-                    name: inputs.resourceName,
-                    clientId: deterministicGuid("clientId", name),
-                    principalId: deterministicGuid("principalId", name),
-                    tenantId: FAKE_TENANT_ID,
-                },
-            };
-        case "azure-native:keyvault:Vault": {
-            const vaultName = String(inputs.vaultName);
-            const properties = (inputs.properties ?? {}) as State;
-            return { id, state: { ...inputs, name: vaultName, properties: { ...properties, vaultUri: vaultUri(vaultName, String(inputs.location)) } } };
-        }
-        case "azure-native:batch:BatchAccount":
-            return {
-                id,
-                state: { ...inputs, name: inputs.accountName, accountEndpoint: `${String(inputs.accountName)}.${String(inputs.location)}.batch.azure.com` },
-            };
-        case "azure-native:batch:Pool":
-            return { id, state: { ...inputs, name: inputs.poolName } };
-        case "azure-native:resources:ResourceGroup":
-            return { id, state: { ...inputs, name: inputs.resourceGroupName } };
-        case "azure-native:authorization:RoleAssignment":
-            return { id, state: { ...inputs, name: inputs.roleAssignmentName } };
-        case CERTIFICATE_TYPE: {
-            const uri = String(inputs.vaultUri).replace(/\/?$/, "/");
-            const certName = String((inputs.certificate as State).name);
-            const version = deterministicGuid("version", uri, certName).replace(/-/g, "");
-            return {
-                id: `${uri}certificates/${certName}`,
-                state: {
-                    ...inputs,
-                    name: certName,
-                    certificateId: `${uri}certificates/${certName}`,
-                    secretId: `${uri}secrets/${certName}`,
-                    version,
-                    thumbprint: deterministicGuid("thumbprint", uri, certName).replace(/-/g, "").toUpperCase().slice(0, 40),
-                    expiresOn: "2027-11-28T00:00:00.000Z",
-                },
-            };
-        }
-        default:
-            return { id, state: inputs };
-    }
-}
-
-function lookupState(token: string, inputs: State): State {
-    switch (token) {
-        case "azuread:index/getClientConfig:getClientConfig":
-            return { clientId: deterministicGuid("plan", "deployer-client"), objectId: FAKE_DEPLOYER_OBJECT_ID, tenantId: FAKE_TENANT_ID };
-        case "azure-native:managedidentity:getUserAssignedIdentity": {
-            const rg = String(inputs.resourceGroupName);
-            const name = String(inputs.resourceName);
-            return {
-                id: `/subscriptions/${FAKE_SUBSCRIPTION_ID}/resourceGroups/${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`,
-                name,
-                clientId: deterministicGuid("clientId", rg, name),
-                principalId: deterministicGuid("principalId", rg, name),
-                tenantId: FAKE_TENANT_ID,
-            };
-        }
-        case "azure-native:keyvault:getVault": {
-            const rg = String(inputs.resourceGroupName);
-            const name = String(inputs.vaultName);
-            return {
-                id: `/subscriptions/${FAKE_SUBSCRIPTION_ID}/resourceGroups/${rg}/providers/Microsoft.KeyVault/vaults/${name}`,
-                name,
-                properties: { tenantId: FAKE_TENANT_ID, vaultUri: vaultUri(name, "westus2"), sku: { family: "A", name: "standard" } },
-            };
-        }
-        case "azure-native:batch:getBatchAccount": {
-            const rg = String(inputs.resourceGroupName);
-            const name = String(inputs.accountName);
-            return {
-                id: `/subscriptions/${FAKE_SUBSCRIPTION_ID}/resourceGroups/${rg}/providers/Microsoft.Batch/batchAccounts/${name}`,
-                name,
-                accountEndpoint: `${name}.westus2.batch.azure.com`,
-            };
-        }
-        default:
-            throw new Error(`the offline plan has no mock answer for the call ${token}; add one to tools/plan/mocks.ts`);
-    }
-}
+export { FAKE_DEPLOYER_OBJECT_ID, FAKE_SUBSCRIPTION_ID, FAKE_TENANT_ID, vaultDnsSuffix } from "./answers";
 
 export interface RecordedRegistration {
     type: string;
@@ -137,10 +20,10 @@ export class AzureMocks implements pulumi.runtime.Mocks {
         const inputs = args.inputs as State;
         this.registrations.push({ type: args.type, name: args.name, inputs });
         if (args.custom === false) return { id: undefined, state: {} };
-        return newResourceState(args.type, args.name, inputs);
+        return resourceAnswer(args.type, args.name, inputs);
     }
 
     call(args: pulumi.runtime.MockCallArgs): State {
-        return lookupState(args.token, args.inputs as State);
+        return invokeAnswer(args.token, args.inputs as State);
     }
 }

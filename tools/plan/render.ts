@@ -20,9 +20,36 @@ export const API_VERSIONS = {
     "azure-native:keyvault:Vault": "2024-11-01",
     "azure-native:keyvault:AccessPolicy": "2024-11-01",
     "azure-native:authorization:RoleAssignment": "2022-04-01",
+    "azure-native:network:PrivateEndpoint": "2024-05-01",
+    "azure-native:network:PrivateDnsZoneGroup": "2024-05-01",
+    "azure-native:privatedns:PrivateZone": "2024-06-01",
+    "azure-native:privatedns:VirtualNetworkLink": "2024-06-01",
 } as const;
 
 export { CERTIFICATE_TYPE };
+
+/**
+ * The inputs that are part of each resource's ARM URL. azure-native replaces a
+ * resource when one of them changes (its diff: every PUT parameter located in
+ * the path forces a new resource).
+ */
+export const PATH_PARAMETERS: Readonly<Record<string, readonly string[]>> = {
+    "azure-native:resources:ResourceGroup": ["resourceGroupName"],
+    "azure-native:batch:BatchAccount": ["resourceGroupName", "accountName"],
+    "azure-native:batch:Pool": ["resourceGroupName", "accountName", "poolName"],
+    "azure-native:managedidentity:UserAssignedIdentity": ["resourceGroupName", "resourceName"],
+    "azure-native:keyvault:Vault": ["resourceGroupName", "vaultName"],
+    "azure-native:keyvault:AccessPolicy": ["resourceGroupName", "vaultName"],
+    "azure-native:authorization:RoleAssignment": ["scope", "roleAssignmentName"],
+    "azure-native:network:PrivateEndpoint": ["resourceGroupName", "privateEndpointName"],
+    "azure-native:network:PrivateDnsZoneGroup": ["resourceGroupName", "privateEndpointName", "privateDnsZoneGroupName"],
+    "azure-native:privatedns:PrivateZone": ["resourceGroupName", "privateZoneName"],
+    "azure-native:privatedns:VirtualNetworkLink": ["resourceGroupName", "privateZoneName", "virtualNetworkLinkName"],
+};
+
+function pathParameters(type: keyof typeof API_VERSIONS): readonly string[] {
+    return PATH_PARAMETERS[type] ?? [];
+}
 
 type Inputs = Record<string, unknown>;
 
@@ -58,6 +85,28 @@ function envelope(inputs: Inputs, pathParams: readonly string[]): Record<string,
     return Object.keys(properties).length > 0 ? { ...top, properties } : top;
 }
 
+/**
+ * azure-native flattens sub-resources such as `{ name, privateLinkServiceId, groupIds }`;
+ * ARM nests all but their name under `properties`.
+ */
+function subResources(value: unknown): unknown {
+    if (!Array.isArray(value)) return value;
+    return value.map((item: unknown) => {
+        if (item === null || typeof item !== "object") return item;
+        const { name, ...properties } = item as Inputs;
+        return omit({ name, properties: omit(properties, []) }, []);
+    });
+}
+
+/** Sub-resources named by `id`: every other field nests under `properties`. */
+function subResourcesById(value: unknown[]): unknown[] {
+    return value.map((item: unknown) => {
+        if (item === null || typeof item !== "object") return item;
+        const { id, ...properties } = item as Inputs;
+        return omit({ id, properties: Object.keys(omit(properties, [])).length > 0 ? omit(properties, []) : undefined }, []);
+    });
+}
+
 function put(path: string, apiVersion: string, body: Record<string, unknown>): RenderedRequest {
     return { method: "PUT", url: `${ARM_ENDPOINT}${path}?api-version=${apiVersion}`, body };
 }
@@ -74,16 +123,16 @@ export function renderRequest(type: string, inputs: Inputs, subscriptionId: stri
             return undefined;
         case "azure-native:resources:ResourceGroup":
             return put(`/subscriptions/${subscriptionId}/resourcegroups/${str(inputs, "resourceGroupName")}`,
-                API_VERSIONS[type], envelope(inputs, ["resourceGroupName"]));
+                API_VERSIONS[type], envelope(inputs, pathParameters(type)));
         case "azure-native:batch:BatchAccount":
             return put(`${groupPath(subscriptionId, inputs)}/providers/Microsoft.Batch/batchAccounts/${str(inputs, "accountName")}`,
-                API_VERSIONS[type], envelope(inputs, ["resourceGroupName", "accountName"]));
+                API_VERSIONS[type], envelope(inputs, pathParameters(type)));
         case "azure-native:batch:Pool":
             return put(`${groupPath(subscriptionId, inputs)}/providers/Microsoft.Batch/batchAccounts/${str(inputs, "accountName")}` +
-                `/pools/${str(inputs, "poolName")}`, API_VERSIONS[type], envelope(inputs, ["resourceGroupName", "accountName", "poolName"]));
+                `/pools/${str(inputs, "poolName")}`, API_VERSIONS[type], envelope(inputs, pathParameters(type)));
         case "azure-native:managedidentity:UserAssignedIdentity":
             return put(`${groupPath(subscriptionId, inputs)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/` +
-                str(inputs, "resourceName"), API_VERSIONS[type], envelope(inputs, ["resourceGroupName", "resourceName"]));
+                str(inputs, "resourceName"), API_VERSIONS[type], envelope(inputs, pathParameters(type)));
         case "azure-native:keyvault:Vault": {
             // Vault inputs already nest their properties.
             const { location, tags, properties } = inputs;
@@ -96,7 +145,25 @@ export function renderRequest(type: string, inputs: Inputs, subscriptionId: stri
                 "/accessPolicies/add", API_VERSIONS[type], { properties: { accessPolicies: [inputs.policy] } });
         case "azure-native:authorization:RoleAssignment":
             return put(`${str(inputs, "scope")}/providers/Microsoft.Authorization/roleAssignments/${str(inputs, "roleAssignmentName")}`,
-                API_VERSIONS[type], { properties: omit(inputs, ["scope", "roleAssignmentName"]) });
+                API_VERSIONS[type], { properties: omit(inputs, pathParameters(type)) });
+        case "azure-native:network:PrivateEndpoint": {
+            const { privateLinkServiceConnections, subnet, ...rest } = inputs;
+            // The subnet is a reference by ID; the SDK's defaults for it nest under its properties, as ARM's Subnet has them.
+            const [armSubnet] = subResourcesById([subnet]);
+            return put(`${groupPath(subscriptionId, inputs)}/providers/Microsoft.Network/privateEndpoints/${str(inputs, "privateEndpointName")}`,
+                API_VERSIONS[type], envelope({ ...rest, subnet: armSubnet, privateLinkServiceConnections: subResources(privateLinkServiceConnections) },
+                    pathParameters(type)));
+        }
+        case "azure-native:network:PrivateDnsZoneGroup":
+            return put(`${groupPath(subscriptionId, inputs)}/providers/Microsoft.Network/privateEndpoints/${str(inputs, "privateEndpointName")}` +
+                `/privateDnsZoneGroups/${str(inputs, "privateDnsZoneGroupName")}`, API_VERSIONS[type],
+            { properties: { privateDnsZoneConfigs: subResources(inputs.privateDnsZoneConfigs) } });
+        case "azure-native:privatedns:PrivateZone":
+            return put(`${groupPath(subscriptionId, inputs)}/providers/Microsoft.Network/privateDnsZones/${str(inputs, "privateZoneName")}`,
+                API_VERSIONS[type], envelope(inputs, pathParameters(type)));
+        case "azure-native:privatedns:VirtualNetworkLink":
+            return put(`${groupPath(subscriptionId, inputs)}/providers/Microsoft.Network/privateDnsZones/${str(inputs, "privateZoneName")}` +
+                `/virtualNetworkLinks/${str(inputs, "virtualNetworkLinkName")}`, API_VERSIONS[type], envelope(inputs, pathParameters(type)));
         case CERTIFICATE_TYPE: {
             const certificate = inputs.certificate as CertificateSpec;
             const rendered = renderCertificateCreateRequest(str(inputs, "vaultUri"), certificate);

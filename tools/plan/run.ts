@@ -66,12 +66,40 @@ async function explicitDependencies(opts: pulumi.ResourceOptions): Promise<pulum
     return (Array.isArray(resolved) ? resolved : [resolved]) as pulumi.Resource[];
 }
 
+/**
+ * The URN the engine gives. Pulumi's mocks qualify a top-level resource's type
+ * with its parent, the root stack (`pulumi:pulumi:Stack$...`); the engine leaves
+ * the root stack out, and the plan must show the URNs `pulumi state` and
+ * `--target` will see (found by running the program through the real engine).
+ */
+export function engineUrn(urn: string): string {
+    return urn.replace("::pulumi:pulumi:Stack$", "::");
+}
+
+/** The fields Azure's specs mark x-ms-secret among the values the program sends (a pool's user accounts). */
+const SECRET_FIELDS = new Set(["password", "sshPrivateKey"]);
+
+/**
+ * A secret value as the plan shows it. Pulumi marks a whole input secret when
+ * any part of it is (a pool's userAccounts, for their passwords): a list of
+ * objects keeps its shape, so reviewers and the spec check still see it, with
+ * the secret fields masked; anything else is masked whole.
+ */
+function maskedStructure(value: unknown): unknown {
+    const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+    if (!Array.isArray(value) || !value.every(isRecord) || !value.some((item) => Object.keys(item).some((k) => SECRET_FIELDS.has(k)))) {
+        return SECRET_PLACEHOLDER;
+    }
+    return value.map((item) => Object.fromEntries(Object.entries(item)
+        .map(([k, v]) => [k, SECRET_FIELDS.has(k) ? SECRET_PLACEHOLDER : presentable(v)])));
+}
+
 /** Masks secrets and drops the dynamic provider's serialized code, which is not an input a reviewer reads. */
 export function presentable(value: unknown): unknown {
     if (Array.isArray(value)) return value.map(presentable);
     if (value !== null && typeof value === "object") {
         const record = value as Record<string, unknown>;
-        if (SECRET_SIG_KEY in record) return SECRET_PLACEHOLDER;
+        if (SECRET_SIG_KEY in record) return maskedStructure(record.value);
         return Object.fromEntries(Object.entries(record)
             .filter(([k, v]) => k !== "__provider" && v !== undefined)
             .map(([k, v]) => [k, presentable(v)]));
@@ -126,7 +154,7 @@ export async function planLoaded(loaded: LoadedConfig, program: StackProgram = l
     if (programError !== undefined) throw programError;
 
     const urnOf = new Map<pulumi.Resource, string>();
-    for (const c of captured) urnOf.set(c.resource, await settle(c.resource.urn));
+    for (const c of captured) urnOf.set(c.resource, engineUrn(await settle(c.resource.urn)));
     const inputsOf = new Map(mocks.registrations.map((r) => [`${r.type}::${r.name}`, r.inputs]));
 
     const resources: PlannedResource[] = [];

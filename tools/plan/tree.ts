@@ -1,6 +1,7 @@
 // The plan as a reader wants it: the resource tree, what each waits for, and
 // what would force the pool to be replaced.
 
+import { POOL_REPLACE_ON_CHANGES } from "../../components/pool";
 import type { PlanDocument, PlannedResource } from "./types";
 
 function label(r: PlannedResource): string {
@@ -12,7 +13,7 @@ function replacementNote(r: PlannedResource): string | undefined {
     if (r.options.deleteBeforeReplace) {
         return `replaced (delete first: pinned name ${String(r.inputs.poolName)}) when ${r.options.replaceOnChanges.join(", ")} change`;
     }
-    return `replaced (create first: derived name ${String(r.inputs.poolName)} changes) when vmSize, deploymentConfiguration or identity change`;
+    return `replaced (create first: derived name ${String(r.inputs.poolName)} changes) when ${POOL_REPLACE_ON_CHANGES.join(", ")} change`;
 }
 
 export function renderTree(plan: PlanDocument): string {

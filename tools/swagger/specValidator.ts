@@ -10,6 +10,7 @@
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { LiveValidator } from "oav";
+import { parseValidationRequest } from "oav/dist/lib/liveValidation/liveValidator";
 
 export interface RestCall {
     method: string;
@@ -72,20 +73,41 @@ export class SpecValidator {
         return new SpecValidator(validator, specFiles);
     }
 
-    /** Validates one call; never resolves to "no problems" unless oav says the call is valid. */
-    async validate(call: RestCall): Promise<CallResult> {
+    /**
+     * Validates one call; never resolves to "no problems" unless oav says the call is valid.
+     * `expectedOperationId` settles one ambiguity of oav's path matching: it ignores the enum
+     * of a path parameter, so Private DNS's `.../privateDnsZones/{zone}/virtualNetworkLinks/{link}`
+     * also matches `.../privateDnsZones/{zone}/{recordType}/{relativeRecordSetName}`, although
+     * `virtualNetworkLinks` is not a record type. When oav finds several operations and
+     * exactly one is the expected one, the call is validated against that one.
+     */
+    async validate(call: RestCall, expectedOperationId?: string): Promise<CallResult> {
         let url: URL;
         try {
             url = new URL(call.url);
         } catch {
             return { operationId: undefined, apiVersion: undefined, problems: [`url: ${JSON.stringify(call.url)} is not an absolute URL`] };
         }
-        const result = await this.validator.validateLiveRequest({
+        const request = {
             url: url.toString(),
             method: call.method.toLowerCase(),
             headers: { "content-type": "application/json" },
             body: call.body as Record<string, unknown>,
-        });
+        };
+        let result = await this.validator.validateLiveRequest(request);
+        if (result.runtimeException?.code === "MULTIPLE_OPERATIONS_FOUND" && expectedOperationId !== undefined) {
+            const validationRequest = parseValidationRequest(request.url, request.method, request.headers);
+            const potential = this.validator.operationSearcher.getPotentialOperations(validationRequest);
+            const expected = potential.matches.filter((m) => m.operation.operationId === expectedOperationId);
+            if (expected.length === 1) {
+                result = await this.validator.validateLiveRequest(request, {}, {
+                    operationId: expectedOperationId,
+                    apiVersion: potential.apiVersion,
+                    operationMatch: expected[0],
+                    validationRequest,
+                });
+            }
+        }
         const matched = result.operationInfo.operationId;
         const operationId = matched === undefined || matched === "unknownOperationId" ? undefined : matched;
         const apiVersion = operationId === undefined ? undefined : result.operationInfo.apiVersion;

@@ -8,6 +8,8 @@ export interface VerifyOptions {
     stack?: string;
     /** Read outputs from this JSON file (the same document `pulumi stack output --json` prints). */
     outputsFile?: string;
+    /** With `pools:`: the key of the pool to verify (needed when the stack has several). */
+    pool?: string;
     /** Also run a short Batch job that reads the certificate files on every node. */
     checkFiles: boolean;
     /** Keep polling until every node passes or this many milliseconds have passed. */
@@ -28,6 +30,7 @@ extension and holds the certificate version Key Vault currently serves.
 
   --stack NAME          read the stack outputs with \`pulumi stack output --json --show-secrets\`
   --outputs FILE        read the same JSON from a file (for pipelines)
+  --pool KEY            with pools:, the pool to verify (its key; needed when there are several)
   --check-files         run a short Batch job (one task per node) that reads the
                         certificate file the extension wrote and compares thumbprints
   --wait DURATION       keep polling until every node passes or DURATION is up
@@ -84,6 +87,7 @@ function stringValue(flag: string, value: string | undefined, what: string): str
 
 const OPTIONS = {
     stack: { type: "string" },
+    pool: { type: "string" },
     outputs: { type: "string" },
     "check-files": { type: "boolean" },
     wait: { type: "string" },
@@ -97,6 +101,7 @@ const OPTIONS = {
 const CHECKS = {
     stack: (flag: string, value: string | undefined): string => stringValue(flag, value, "a stack name, e.g. --stack dev"),
     outputs: (flag: string, value: string | undefined): string => stringValue(flag, value, "a file path, e.g. --outputs outputs.json"),
+    pool: (flag: string, value: string | undefined): string => stringValue(flag, value, "a key under pools:, e.g. --pool linux"),
     wait: durationValue,
     interval: durationValue,
     "task-timeout": durationValue,
@@ -152,6 +157,7 @@ export function parseArgs(argv: readonly string[]): VerifyOptions {
     };
     if (values.stack !== undefined) options.stack = CHECKS.stack("--stack", values.stack);
     if (values.outputs !== undefined) options.outputsFile = CHECKS.outputs("--outputs", values.outputs);
+    if (values.pool !== undefined) options.pool = CHECKS.pool("--pool", values.pool);
     if (values.wait !== undefined) options.waitMs = CHECKS.wait("--wait", values.wait);
     if (options.help) return options;
     if (options.stack !== undefined && options.outputsFile !== undefined) {

@@ -22,7 +22,7 @@ import { ExitCode, HttpError, VerifyError } from "./errors";
 export const BATCH_API_VERSION = "2024-07-01.20.0";
 export const BATCH_SCOPE = "https://batch.core.windows.net/.default";
 
-/** The project's retry bounds; the README's exit-code table quotes the defaults. */
+/** The project's retry bounds; docs/verify.md's exit-code table quotes the defaults. */
 export interface RetryBounds {
     /** Retries after a 429/503 before giving up. */
     maxRetries: number;

@@ -1,6 +1,6 @@
 // Every way `npm run verify` can end has its own exit code, so a pipeline can
 // tell "the pool is broken" from "the verifier could not look" without parsing
-// text. The README ("Exit codes" under "Verify a deployment") documents this table; keep the two in step.
+// text. docs/verify.md ("Exit codes") documents this table; keep the two in step.
 
 export const ExitCode = {
     /** Every node runs the extension and holds the current certificate. */

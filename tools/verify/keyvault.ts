@@ -3,6 +3,7 @@
 // a loopback server.
 import type { TokenCredential } from "@azure/identity";
 import { CertificateClient, type CertificateClientOptions } from "@azure/keyvault-certificates";
+import { KEY_VAULT_API_VERSION } from "../../components/certificatePolicy";
 import { ExitCode, HttpError, VerifyError } from "./errors";
 
 export interface CurrentCertificate {
@@ -26,8 +27,8 @@ export interface CertificateReader {
 export type CertificateReaderFactory = (vaultUri: string) => CertificateReader;
 
 export function defaultCertificateReaderFactory(credential: TokenCredential, extra: CertificateClientOptions = {}): CertificateReaderFactory {
-    // 7.5 is the version the rest of the project targets (DESIGN section 2).
-    return (vaultUri) => new CertificateClient(vaultUri, credential, { serviceVersion: "7.5", ...extra });
+    // The version the certificate provider pins and the plan renders, so verify reads what the stack wrote, the same way.
+    return (vaultUri) => new CertificateClient(vaultUri, credential, { ...extra, serviceVersion: KEY_VAULT_API_VERSION });
 }
 
 export function toHex(bytes: Uint8Array): string {

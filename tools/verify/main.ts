@@ -38,7 +38,7 @@ function staticCredential(token: string): TokenCredential {
 }
 
 function readTarget(options: VerifyOptions): ReturnType<VerifyDeps["readTarget"]> {
-    return options.outputsFile !== undefined ? readOutputsFile(options.outputsFile) : readStackOutputs(options.stack ?? "");
+    return options.outputsFile !== undefined ? readOutputsFile(options.outputsFile, options.pool) : readStackOutputs(options.stack ?? "", options.pool);
 }
 
 export async function main(argv: string[], io: MainIO): Promise<number> {

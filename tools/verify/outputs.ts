@@ -118,10 +118,29 @@ function certificateTargets(outputs: Json, osFamily: OsFamily, settings: Json): 
 }
 
 /** Validates the outputs document (already parsed JSON) and extracts the target. */
-export function parseOutputs(document: unknown): VerifyTarget {
-    if (!isObject(document)) {
-        throw bad(`expected a JSON object of stack outputs, got ${Array.isArray(document) ? "an array" : JSON.stringify(document)}`);
+/**
+ * A stack with `pools:` exports `pools: { <key>: { name, id, osFamily, keyVaultExtension } }`
+ * instead of the single pool's keys: the chosen pool's entry stands in for them.
+ */
+function selectPool(document: Json, pool: string | undefined): Json {
+    const pools = document["pools"];
+    if (!isObject(pools)) {
+        if (pool !== undefined) throw bad(`--pool ${pool} given, but the stack has a single pool (no "pools" output)`);
+        return document;
     }
+    const keys = Object.keys(pools);
+    const key = pool ?? (keys.length === 1 ? keys[0] : undefined);
+    if (key === undefined) throw bad(`the stack has several pools (${keys.join(", ")}); say which with --pool KEY`);
+    const entry = pools[key];
+    if (!isObject(entry)) throw bad(`no pool "${key}" under "pools" (known: ${keys.join(", ")})`);
+    return { ...document, poolName: entry["name"], osFamily: entry["osFamily"], keyVaultExtension: entry["keyVaultExtension"] };
+}
+
+export function parseOutputs(input: unknown, pool?: string): VerifyTarget {
+    if (!isObject(input)) {
+        throw bad(`expected a JSON object of stack outputs, got ${Array.isArray(input) ? "an array" : JSON.stringify(input)}`);
+    }
+    const document = selectPool(input, pool);
     const batchAccountEndpoint = normaliseBatchEndpoint(
         requiredString(document, "batchAccountEndpoint", "the Batch account host, e.g. mybatch.westus2.batch.azure.com"),
     );
@@ -151,7 +170,7 @@ export function parseOutputs(document: unknown): VerifyTarget {
 }
 
 /** Parses the outputs file's text; a syntax error names the file. */
-export function parseOutputsText(text: string, source: string): VerifyTarget {
+export function parseOutputsText(text: string, source: string, pool?: string): VerifyTarget {
     let document: unknown;
     try {
         document = JSON.parse(text);
@@ -161,5 +180,5 @@ export function parseOutputsText(text: string, source: string): VerifyTarget {
             `${source} is not valid JSON (${error instanceof Error ? error.message : String(error)}); produce it with \`pulumi stack output --json --show-secrets > outputs.json\``,
         );
     }
-    return parseOutputs(document);
+    return parseOutputs(document, pool);
 }

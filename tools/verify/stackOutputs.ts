@@ -5,7 +5,7 @@ import { readFile } from "node:fs/promises";
 import { ExitCode, VerifyError } from "./errors";
 import { parseOutputsText, type VerifyTarget } from "./outputs";
 
-export async function readOutputsFile(file: string): Promise<VerifyTarget> {
+export async function readOutputsFile(file: string, pool?: string): Promise<VerifyTarget> {
     let text: string;
     try {
         text = await readFile(file, "utf8");
@@ -18,7 +18,7 @@ export async function readOutputsFile(file: string): Promise<VerifyTarget> {
                 : `cannot read outputs file ${file}: ${code ?? String(error)}`,
         );
     }
-    return parseOutputsText(text, `outputs file ${file}`);
+    return parseOutputsText(text, `outputs file ${file}`, pool);
 }
 
 interface PulumiResult {
@@ -46,7 +46,7 @@ function runPulumi(args: string[]): Promise<PulumiResult> {
     });
 }
 
-export async function readStackOutputs(stack: string): Promise<VerifyTarget> {
+export async function readStackOutputs(stack: string, pool?: string): Promise<VerifyTarget> {
     // --show-secrets: the outputs hold no key material, but masked values would
     // hide the endpoint and names the verifier needs.
     const result = await runPulumi(["stack", "output", "--json", "--show-secrets", "--stack", stack]);
@@ -60,5 +60,5 @@ export async function readStackOutputs(stack: string): Promise<VerifyTarget> {
                 : `\`pulumi stack output --stack ${stack}\` failed: ${said}`,
         );
     }
-    return parseOutputsText(result.stdout, `outputs of stack "${stack}"`);
+    return parseOutputsText(result.stdout, `outputs of stack "${stack}"`, pool);
 }

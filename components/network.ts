@@ -1,0 +1,72 @@
+// The network parts of the pool's and the vault's bodies, as pure functions of
+// resolved values (the shapes of Batch 2024-07-01 NetworkConfiguration and Key
+// Vault 2024-11-01 NetworkRuleSet), so what Azure receives is tested without Pulumi.
+
+import { effectiveAllowedSubnets, type PoolNetworkSpec, type VaultNetworkSpec } from "./config/network";
+
+export { effectiveAllowedSubnets, virtualNetworkOf } from "./config/network";
+export type { PoolNetworkSpec, VaultNetworkSpec } from "./config/network";
+
+export type IpAddressProvisioningType = "BatchManaged" | "UserManaged" | "NoPublicIPAddresses";
+
+export interface NetworkConfiguration {
+    subnetId?: string;
+    publicIPAddressConfiguration?: { provision: IpAddressProvisioningType; ipAddressIds?: string[] };
+}
+
+export interface PoolNetworkSettings {
+    /** Absent when the pool joins no subnet and keeps Batch-managed IPs: Batch's default, and the how-to's body. */
+    networkConfiguration?: NetworkConfiguration;
+    targetNodeCommunicationMode: "Simplified" | "Classic";
+}
+
+const PROVISIONING: Record<PoolNetworkSpec["publicIPAddresses"], IpAddressProvisioningType> = {
+    none: "NoPublicIPAddresses",
+    batchManaged: "BatchManaged",
+    userManaged: "UserManaged",
+};
+
+export function buildPoolNetworkSettings(network: PoolNetworkSpec): PoolNetworkSettings {
+    const provision = PROVISIONING[network.publicIPAddresses];
+    const publicIPAddressConfiguration = provision === "BatchManaged" ? undefined : {
+        provision,
+        ...(provision === "UserManaged" ? { ipAddressIds: [...(network.ipAddressIds ?? [])] } : {}),
+    };
+    const networkConfiguration: NetworkConfiguration | undefined =
+        network.subnetId === undefined && publicIPAddressConfiguration === undefined ? undefined : {
+            ...(network.subnetId === undefined ? {} : { subnetId: network.subnetId }),
+            ...(publicIPAddressConfiguration === undefined ? {} : { publicIPAddressConfiguration }),
+        };
+    return {
+        ...(networkConfiguration === undefined ? {} : { networkConfiguration }),
+        targetNodeCommunicationMode: network.nodeCommunicationMode,
+    };
+}
+
+export interface VaultNetworkAcls {
+    defaultAction: "Allow" | "Deny";
+    bypass: "AzureServices" | "None";
+    ipRules: { value: string }[];
+    virtualNetworkRules: { id: string }[];
+}
+
+/** The vault's firewall; `poolSubnets` are every pool's subnets, the default for the virtual network rules. */
+export function buildVaultNetworkAcls(network: VaultNetworkSpec, poolSubnets: readonly string[]): VaultNetworkAcls {
+    return {
+        defaultAction: network.defaultAction,
+        bypass: network.bypass,
+        ipRules: network.ipRules.map((value) => ({ value })),
+        virtualNetworkRules: effectiveAllowedSubnets(network, poolSubnets).map((id) => ({ id })),
+    };
+}
+
+/**
+ * The private DNS zone of a vault's private endpoint, from its URI: Azure's
+ * zone table maps `vault.<suffix>` to `privatelink.vaultcore.<suffix>`
+ * (azure.net, azure.cn, usgovcloudapi.net). An unknown URI (a preview) gives
+ * the public cloud's.
+ */
+export function privateDnsZoneForVault(vaultUri: string): string {
+    const host = /^https:\/\/[^./]+\.vault\.([^/]+?)\.?(?::\d+)?(?:\/|$)/i.exec(vaultUri)?.[1];
+    return `privatelink.vaultcore.${(host ?? "azure.net").toLowerCase()}`;
+}

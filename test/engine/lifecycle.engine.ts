@@ -1,0 +1,207 @@
+// Every stack and both how-to examples through the real Pulumi engine: the
+// CLI, the Node.js language host and this project's program run for real;
+// Azure's answers come from the stand-in providers and the loopback Key Vault
+// endpoint. What this proves: the engine's plan, ordering and state handling.
+// What it can't: that Azure accepts the requests (see docs/testing.md).
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { after, before, describe, it } from "node:test";
+import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import { parseDocument } from "yaml";
+import { CERTIFICATE_TYPE, COMPONENT_TYPE } from "../../components/azureFacts";
+import type { PlanDocument } from "../../tools/plan/types";
+import { type KeyVaultEndpoint, startKeyVaultEndpoint } from "../keyvault/endpoint";
+import { clearCalls, collectSteps, type EngineSession, openSession, openStack, readCalls, type Step, stepsFor } from "./harness";
+import { keyVaultSwitch, vaultHostOf } from "./keyvault";
+import { offlinePlan } from "./plan";
+
+const POOL = "azure-native:batch:Pool";
+
+interface Target {
+    stack: string;
+    file: string;
+    /** The how-to examples pin the pool name: replacement is then delete-first. */
+    pinnedPool: boolean;
+    /** Keys of `pools:`, for stacks with several pools. */
+    pools?: string[];
+}
+
+const TARGETS: Target[] = [
+    { stack: "dev", file: "Pulumi.dev.yaml", pinnedPool: false },
+    { stack: "prod", file: "Pulumi.prod.yaml", pinnedPool: false, pools: ["linux", "windows"] },
+    { stack: "how-to-linux", file: "examples/how-to-linux.yaml", pinnedPool: true },
+    { stack: "how-to-windows", file: "examples/how-to-windows.yaml", pinnedPool: true },
+];
+
+function editConfig(file: string, path: (string | number)[], value: unknown): void {
+    const doc = parseDocument(readFileSync(file, "utf8"));
+    doc.setIn(["config", ...path], value);
+    writeFileSync(file, doc.toString());
+}
+
+/** Drops what the engine adds on the wire and the plan doesn't show. */
+function comparable(inputs: Record<string, unknown> | undefined): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(inputs ?? {}).filter(([k]) => !k.startsWith("__")));
+}
+
+/**
+ * The stack and the default providers: the engine's own bookkeeping, owning
+ * nothing in Azure (a provider's step records its settings, it calls no API).
+ */
+function isEngineOwn(urn: string): boolean {
+    return urn.includes("::pulumi:pulumi:Stack::") || urn.includes("::pulumi:providers:");
+}
+
+function indexOfStep(steps: Step[], urn: string, ops: string[]): number {
+    return steps.findIndex((s) => s.urn === urn && ops.includes(s.op));
+}
+
+for (const target of TARGETS) {
+    describe(`${target.stack} (${target.file}) through the real engine`, { concurrency: false }, () => {
+        let keyVault: KeyVaultEndpoint;
+        let session: EngineSession;
+        let stack: Stack;
+        let configFile: string;
+        let plan: PlanDocument;
+        const opts = (): { configFile: string; onEvent: (e: EngineEvent) => void } => ({ configFile, onEvent: (e) => events.push(e) });
+        let events: EngineEvent[] = [];
+        const steps = (): Step[] => collectSteps(events);
+
+        before(async () => {
+            plan = offlinePlan(target.file);
+            keyVault = await startKeyVaultEndpoint();
+            session = await openSession(keyVaultSwitch(keyVault));
+            ({ stack, configFile } = await openStack(session, target.stack, target.file));
+        });
+        after(async () => {
+            await keyVault?.close();
+            session?.close();
+        });
+
+        it("pulumi preview runs index.ts and plans a create for every resource the offline plan lists", async () => {
+            events = [];
+            await stack.preview(opts());
+            const planned = new Map(steps().map((s) => [s.urn, s.op]));
+            for (const resource of plan.resources) {
+                assert.equal(planned.get(resource.urn), "create", `${resource.urn} is not created in the preview`);
+            }
+            const extra = [...planned.keys()].filter((urn) => !plan.resources.some((r) => r.urn === urn) && !isEngineOwn(urn));
+            assert.deepEqual(extra, [], "the preview plans resources the offline plan does not list");
+        });
+
+        it("pulumi up creates them in an order that respects dependsOn, with the inputs the plan shows", async () => {
+            clearCalls(session);
+            events = [];
+            const result = await stack.up(opts());
+            assert.equal(result.summary.result, "succeeded");
+            const done = events.flatMap((e) => e.resOutputsEvent ? [e.resOutputsEvent.metadata.urn] : []);
+            const started = steps();
+            for (const resource of plan.resources) {
+                const begin = indexOfStep(started, resource.urn, ["create"]);
+                assert.ok(begin >= 0, `${resource.urn} was not created`);
+                for (const dep of resource.dependsOn) {
+                    const depDone = done.indexOf(dep);
+                    const mine = events.findIndex((e) => e.resourcePreEvent?.metadata.urn === resource.urn);
+                    const theirs = events.findIndex((e) => e.resOutputsEvent?.metadata.urn === dep);
+                    assert.ok(depDone >= 0 && theirs < mine, `${resource.urn} began before its dependency ${dep} was created`);
+                }
+            }
+            const creates = readCalls(session).filter((c) => c.method === "Create" && !c.preview);
+            for (const resource of plan.resources.filter((r) => r.type.startsWith("azure-native:"))) {
+                const call = creates.find((c) => c.urn === resource.urn);
+                assert.ok(call, `the provider was never asked to create ${resource.urn}`);
+                assert.deepEqual(comparable(call.inputs), comparable(resource.inputs), `${resource.urn}: the engine sent other inputs than the plan shows`);
+            }
+            const outputs = await stack.outputs();
+            assert.deepEqual(outputs.keyVaultExtension?.value, plan.outputs.keyVaultExtension, "the rendered extension differs from the plan's");
+        });
+
+        it("a second pulumi up changes nothing", async () => {
+            events = [];
+            const result = await stack.up(opts());
+            const changes = Object.entries(result.summary.resourceChanges ?? {}).filter(([op, n]) => op !== "same" && (n ?? 0) > 0);
+            assert.deepEqual(changes, [], "redeploying the same configuration changed resources");
+        });
+
+        it("a changed renewal policy updates the certificate in place and no step touches the pool", async () => {
+            editConfig(configFile, ["batch-cert-rotation:certificates", 0, "renewal"], { lifetimePercentage: 75 });
+            events = [];
+            await stack.up(opts());
+            const certificateSteps = stepsFor(steps(), CERTIFICATE_TYPE);
+            assert.ok(certificateSteps.some((s) => s.op === "update"), `certificate steps: ${JSON.stringify(certificateSteps)}`);
+            assert.ok(!certificateSteps.some((s) => s.op === "replace" || s.op === "create-replacement"), "the certificate was replaced");
+            assert.ok(stepsFor(steps(), POOL).every((s) => s.op === "same"), `pool steps: ${JSON.stringify(stepsFor(steps(), POOL))}`);
+        });
+
+        it(target.pinnedPool
+            ? "a changed extension setting replaces the pinned-name pool, deleting the old one first"
+            : "a changed extension setting replaces the pool, creating the new one before deleting the old", async () => {
+            editConfig(configFile, ["batch-cert-rotation:keyVaultExtension", "pollingIntervalInS"], 600);
+            events = [];
+            await stack.up(opts());
+            const poolSteps = stepsFor(steps(), POOL);
+            const created = poolSteps.findIndex((s) => s.op === "create-replacement");
+            const deleted = poolSteps.findIndex((s) => s.op === "delete-replaced");
+            assert.ok(created >= 0 && deleted >= 0, `the pool was not replaced: ${JSON.stringify(poolSteps)}`);
+            if (target.pinnedPool) assert.ok(deleted < created, "a pinned pool name was created twice: the old pool must go first");
+            else assert.ok(created < deleted, "the new pool must exist before the old one is deleted");
+            const others = steps().filter((s) => s.type !== POOL && s.type !== COMPONENT_TYPE && !isEngineOwn(s.urn));
+            assert.ok(others.every((s) => s.op === "same"), `other resources changed: ${JSON.stringify(others.filter((s) => s.op !== "same"))}`);
+        });
+
+        if (target.pools) {
+            const [changed, other] = target.pools;
+            it(`a changed extension setting of pool "${changed}" replaces that pool alone; pool "${other}" sees no step`, async () => {
+                editConfig(configFile, ["batch-cert-rotation:pools", changed, "keyVaultExtension", "pollingIntervalInS"], 900);
+                events = [];
+                await stack.up(opts());
+                const poolSteps = stepsFor(steps(), POOL);
+                const of = (key: string) => poolSteps.filter((s) => s.urn.endsWith(`::certpool-pool-${key}`));
+                assert.ok(of(changed).some((s) => s.op === "create-replacement"), `pool ${changed} was not replaced: ${JSON.stringify(of(changed))}`);
+                assert.ok(of(other).every((s) => s.op === "same"), `pool ${other} was touched: ${JSON.stringify(of(other))}`);
+            });
+        }
+
+        it("simulated renewal: refresh records the new version and thumbprint, and the next preview plans nothing for the pool", async () => {
+            const before = (await stack.exportStack()).deployment.resources.find((r: { type: string }) => r.type === CERTIFICATE_TYPE);
+            const name = before.outputs.name as string;
+            await keyVault.renew(name, vaultHostOf(before.outputs.vaultUri as string));
+            await stack.refresh({ configFile });
+            const after = (await stack.exportStack()).deployment.resources.find((r: { type: string }) => r.type === CERTIFICATE_TYPE);
+            assert.notEqual(after.outputs.version, before.outputs.version);
+            assert.notEqual(after.outputs.thumbprint, before.outputs.thumbprint);
+            events = [];
+            await stack.preview(opts());
+            assert.ok(steps().every((s) => s.op === "same"), `steps after a renewal: ${JSON.stringify(steps().filter((s) => s.op !== "same"))}`);
+        });
+
+        it("refresh after the certificate was deleted out of band leaves the state, and the next up creates it again", async () => {
+            const resource = (await stack.exportStack()).deployment.resources.find((r: { type: string }) => r.type === CERTIFICATE_TYPE);
+            await keyVault.deleteOutOfBand(resource.outputs.name as string, vaultHostOf(resource.outputs.vaultUri as string));
+            await stack.refresh({ configFile });
+            const refreshed = (await stack.exportStack()).deployment.resources.filter((r: { type: string }) => r.type === CERTIFICATE_TYPE);
+            assert.equal(refreshed.length, plan.resources.filter((r) => r.type === CERTIFICATE_TYPE).length - 1);
+            events = [];
+            await stack.up(opts());
+            assert.ok(stepsFor(steps(), CERTIFICATE_TYPE).some((s) => s.op === "create"), "the deleted certificate was not created again");
+        });
+
+        it("the exported state, secrets shown, holds no private key, PFX or PEM key block", async () => {
+            const state = JSON.stringify(await stack.exportStack());
+            assert.doesNotMatch(state, /PRIVATE KEY/);
+            assert.doesNotMatch(state, /MII[A-Za-z0-9+/]{200,}/, "base64 DER/PFX material in the state");
+            for (const secret of keyVault.issuedSecretValues()) assert.ok(!state.includes(secret.slice(0, 64)), "a secret value the vault issued is in the state");
+        });
+
+        it("pulumi destroy removes everything; the certificates are soft-deleted", async () => {
+            const certificates = (await stack.exportStack()).deployment.resources
+                .filter((r: { type: string }) => r.type === CERTIFICATE_TYPE) as { outputs: { name: string; vaultUri: string } }[];
+            await stack.destroy({ configFile });
+            const remaining = (await stack.exportStack()).deployment.resources ?? [];
+            assert.deepEqual(remaining.filter((r: { type: string }) => r.type !== "pulumi:pulumi:Stack"), []);
+            for (const { outputs } of certificates) {
+                assert.ok(keyVault.isSoftDeleted(outputs.name, vaultHostOf(outputs.vaultUri)), `${outputs.name} is not soft-deleted`);
+            }
+        });
+    });
+}

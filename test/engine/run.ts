@@ -1,0 +1,22 @@
+// npm run test:engine: builds the engine toolchain when missing (a failure
+// says what is missing, never a skip), runs every *.engine.ts suite through
+// Node's test runner, and records the total time for `npm run bench`.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ensureToolchain, PROJECT_DIR } from "./harness";
+
+const suites = readdirSync(__dirname).filter((f) => f.endsWith(".engine.ts")).sort().map((f) => join("test", "engine", f));
+ensureToolchain();
+const started = Date.now();
+// One suite at a time: each engine operation starts the CLI, a language host and several plugins on two cores.
+const run = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", "--test-reporter=spec", ...suites], {
+    cwd: PROJECT_DIR, stdio: "inherit",
+    // The program is type-checked by `npm test`; the engine transpiles only, to keep the suite's time down.
+    env: { ...process.env, PULUMI_NODEJS_TRANSPILE_ONLY: "true" },
+});
+const durationMs = Date.now() - started;
+mkdirSync(join(PROJECT_DIR, ".cache"), { recursive: true });
+writeFileSync(join(PROJECT_DIR, ".cache", "engine-suite.json"), `${JSON.stringify({ durationMs, finishedAt: new Date().toISOString(), exitCode: run.status })}\n`);
+console.log(`engine suite: ${(durationMs / 1000).toFixed(0)} s`);
+process.exit(run.status ?? 1);
