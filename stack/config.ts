@@ -9,12 +9,22 @@ import { CONFIG_KEYS } from "../components/validation";
 
 export const PROJECT = CONFIG_NAMESPACE;
 
+/**
+ * Whether a value read from the stack config was given. Pulumi.yaml declares {}
+ * as the default of optional keys without one of their own (the CLI demands
+ * declared keys that have no default), so {} means "not given".
+ */
+export function isGiven(value: unknown): boolean {
+    if (value === undefined) return false;
+    return !(typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 0);
+}
+
 export function readStackConfig(): Record<string, unknown> {
     const config = new pulumi.Config(PROJECT);
     const raw: Record<string, unknown> = {};
     for (const key of CONFIG_KEYS) {
         const value = config.getObject<unknown>(key);
-        if (value !== undefined) raw[key] = value;
+        if (isGiven(value)) raw[key] = value;
     }
     for (const fullKey of Object.keys(pulumi.runtime.allConfig())) {
         const [namespace, key] = fullKey.split(":");

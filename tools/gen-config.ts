@@ -93,8 +93,10 @@ export function renderPulumiConfig(): string {
         out.push(`  ${CONFIG_NAMESPACE}:${key}:`);
         out.push("    description: >-");
         for (const line of wrap(declarationDescription(f), YAML_WIDTH - 6)) out.push(`      ${line}`);
-        // Required keys have no default, so the CLI itself says when one is missing.
-        if (f.presence !== "required" && f.default !== undefined) out.push(`    default: ${JSON.stringify(f.default)}`);
+        // Required keys have no default, so the CLI itself says when one is missing. An optional key without
+        // one gets {}: the CLI demands every declared key that has no default (pool and pools, one of which is
+        // needed, would both be demanded), and the stack reads {} as "not given" (stack/config.ts).
+        if (f.presence !== "required") out.push(`    default: ${JSON.stringify(f.default ?? {})}`);
     }
     return `${out.join("\n")}\n`;
 }

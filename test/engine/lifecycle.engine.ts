@@ -14,6 +14,8 @@ import { type KeyVaultEndpoint, startKeyVaultEndpoint } from "../keyvault/endpoi
 import { clearCalls, collectSteps, type EngineSession, openSession, openStack, readCalls, type Step, stepsFor } from "./harness";
 import { keyVaultSwitch, vaultHostOf } from "./keyvault";
 import { offlinePlan } from "./plan";
+import { EnforcementLevel } from "@pulumi/pulumi/proto/analyzer_pb";
+import { analyze, startPolicyPack } from "../support/policyPack";
 
 const POOL = "azure-native:batch:Pool";
 
@@ -121,6 +123,24 @@ for (const target of TARGETS) {
             const result = await stack.up(opts());
             const changes = Object.entries(result.summary.resourceChanges ?? {}).filter(([op, n]) => op !== "same" && (n ?? 0) > 0);
             assert.deepEqual(changes, [], "redeploying the same configuration changed resources");
+        });
+
+        it("the policy pack, as the analyzer the CLI would start, passes what the engine registered and refuses a versioned secret URL", async () => {
+            const { client, stop } = await startPolicyPack();
+            try {
+                const registered = ((await stack.exportStack()).deployment.resources as { urn: string; type: string; custom?: boolean; inputs?: Record<string, unknown> }[])
+                    .filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"));
+                const mandatory = async (r: (typeof registered)[number], inputs: Record<string, unknown>) =>
+                    (await analyze(client, { type: r.type, name: r.urn.split("::").pop() ?? "", urn: r.urn, properties: inputs }))
+                        .filter((d) => d.level === EnforcementLevel.MANDATORY);
+                for (const r of registered) assert.deepEqual(await mandatory(r, r.inputs ?? {}), [], `${r.urn} breaks a mandatory rule`);
+                const pool = registered.find((r) => r.type === POOL);
+                assert.ok(pool);
+                const pinned = JSON.parse(JSON.stringify(pool.inputs).replace(/(\/secrets\/[A-Za-z0-9-]+)(["/])/, "$1/0123456789abcdef0123456789abcdef$2")) as Record<string, unknown>;
+                assert.deepEqual((await mandatory(pool, pinned)).map((d) => d.policy), ["kv-extension-versionless-secret-url"]);
+            } finally {
+                stop();
+            }
         });
 
         it("a changed renewal policy updates the certificate in place and no step touches the pool", async () => {
