@@ -129,7 +129,9 @@ export function buildUserAccounts(accounts: readonly UserAccountSpec[]): UserAcc
 }
 
 export function buildMetadata(metadata: Readonly<Record<string, string>>): { name: string; value: string }[] {
-    return Object.entries(metadata).map(([name, value]) => ({ name, value }));
+    // Sorted: the engine hands the program config maps with sorted keys, the offline plan in file order,
+    // and the request must not depend on which one ran it.
+    return Object.entries(metadata).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, value]) => ({ name, value }));
 }
 
 /** The pool's settings that follow from its config alone (no other resource's output), each left out when unset. */
