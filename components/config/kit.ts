@@ -361,6 +361,24 @@ export function list<const F extends AnyField, const O extends Common<never[]> &
     });
 }
 
+/**
+ * A list relation: items' `name`s are unique, compared case-insensitively (Key
+ * Vault objects and node user accounts both ignore case). A repeat names the
+ * first item it repeats and `rule`.
+ */
+export function uniqueNames(rule: string): (items: readonly ({ name: string } | undefined)[], at: At) => void {
+    return (items, at) => {
+        const seen = new Map<string, number>();
+        items.forEach((item, i) => {
+            if (!item) return;
+            const key = item.name.toLowerCase();
+            const first = seen.get(key);
+            if (first !== undefined) at.index(i).key("name").fail(item.name, `repeats ${at.path}[${first}].name; ${rule}`);
+            else seen.set(key, i);
+        });
+    };
+}
+
 /** A map from the user's own keys to items of one shape (a pool per logical name); items resolve at `<path>.<key>`. */
 export function mapOf<const F extends AnyField, const O extends Common<Record<string, never>> & {
     relations?: readonly ((items: Readonly<Record<string, OutputOf<F> | undefined>>, at: At) => void)[];

@@ -22,10 +22,10 @@ import {
     type Shape,
     str,
     stringMap,
+    uniqueNames,
 } from "./kit";
+import { CERT_NAME, durationSeconds, osFamilyOf } from "./formats";
 
-const ISO_DURATION = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
-const CERT_NAME = /^[0-9a-zA-Z-]{1,127}$/;
 /** Valid as a Linux and a Windows user name; Batch itself allows up to 20 characters. */
 const USER_NAME = /^[a-zA-Z_][a-zA-Z0-9_.-]{0,19}$/;
 /** Part of Pulumi resource names and of derived Azure pool names (64 characters at most). */
@@ -33,17 +33,10 @@ export const POOL_KEY = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,23}$/;
 export const ELEVATION_LEVELS = ["NonAdmin", "Admin"] as const;
 const INT32_MAX = 2147483647;
 
-function seconds(value: string): number | undefined {
-    const m = ISO_DURATION.exec(value);
-    if (!m || value === "P" || value.endsWith("T")) return undefined;
-    const [, d, h, min, s] = m;
-    return Number(d ?? 0) * 86400 + Number(h ?? 0) * 3600 + Number(min ?? 0) * 60 + Number(s ?? 0);
-}
-
 /** The OS of the pool being resolved: its own nodeAgentSkuId resolves before these fields. */
 function poolOs(at: At): OsFamily {
     const sku = at.lookup("nodeAgentSkuId");
-    return typeof sku === "string" && sku.toLowerCase().startsWith("batch.node.windows") ? "windows" : "linux";
+    return typeof sku === "string" ? osFamilyOf(sku) : "linux";
 }
 
 /** Only entries of `pools:` choose certificates or override the extension; `pool:` uses the top-level keys. */
@@ -100,7 +93,7 @@ export const autoScaleSchema = object({
             shownDefault: "Batch's (`PT15M`)",
         },
         rules: [(interval) => {
-            const s = seconds(interval);
+            const s = durationSeconds(interval);
             if (s === undefined) return "is not an ISO 8601 duration such as PT15M";
             return s < 300 ? "is shorter than Batch's minimum of 5 minutes (PT5M)" : undefined;
         }],
@@ -151,18 +144,7 @@ export const userAccountsSchema = list(userAccountSchema, {
         shownDefault: "none",
     },
     notList: "must be a list of user accounts",
-    relations: [
-        (items, at) => {
-            const seen = new Map<string, number>();
-            items.forEach((account, i) => {
-                if (!account) return;
-                const key = account.name.toLowerCase();
-                const first = seen.get(key);
-                if (first !== undefined) at.index(i).key("name").fail(account.name, `repeats ${at.path}[${first}].name; account names must be unique`);
-                else seen.set(key, i);
-            });
-        },
-    ],
+    relations: [uniqueNames("account names must be unique")],
 });
 
 // ------------------------------------------------------------------- metadata

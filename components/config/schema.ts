@@ -26,7 +26,11 @@ import {
     stringMap,
     str,
     transform,
+    uniqueNames,
 } from "./kit";
+import { CERT_NAME, durationSeconds, osFamilyOf } from "./formats";
+
+export { durationSeconds, osFamilyOf };
 import { accountsSchema, certificateAclsSchema, checkNetworkRelations, poolNetworkSchema, vaultNetworkSchema } from "./network";
 import {
     autoScaleSchema,
@@ -65,12 +69,10 @@ export type VaultAuthorization = (typeof VAULT_AUTHORIZATIONS)[number];
 export type RenewalTrigger = { daysBeforeExpiry: number } | { lifetimePercentage: number };
 
 const VAULT_NAME = /^[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]$/;
-const CERT_NAME = /^[0-9a-zA-Z-]{1,127}$/;
 const POOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 const BATCH_ACCOUNT_NAME = /^[a-z0-9]{3,24}$/;
 const RESOURCE_GROUP_NAME = /^[-\w.()]{1,90}$/;
 const DNS_NAME = /^(\*\.)?([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
-const ISO_DURATION = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
 const GUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
 const IDENTITY_ID = new RegExp(
     `^/subscriptions/${GUID}/resourceGroups/[^/]+/providers/Microsoft\\.ManagedIdentity/userAssignedIdentities/[^/]+$`, "i");
@@ -79,18 +81,6 @@ const VAULT_ID = new RegExp(`^/subscriptions/${GUID}/resourceGroups/([^/]+)/prov
 const DAYS_PER_MONTH_KEY_VAULT = 27;
 /** The shortest month, so a percentage's renewal window is never overestimated. */
 const SHORTEST_MONTH_DAYS = 28;
-
-export function osFamilyOf(nodeAgentSkuId: string): OsFamily {
-    return nodeAgentSkuId.toLowerCase().startsWith("batch.node.windows") ? "windows" : "linux";
-}
-
-/** Seconds of an ISO 8601 duration such as PT15M, or undefined when it isn't one. */
-export function durationSeconds(value: string): number | undefined {
-    const m = ISO_DURATION.exec(value);
-    if (!m || value === "P" || value.endsWith("T")) return undefined;
-    const [, d, h, min, s] = m;
-    return Number(d ?? 0) * 86400 + Number(h ?? 0) * 3600 + Number(min ?? 0) * 60 + Number(s ?? 0);
-}
 
 /** The OS of the pool this position belongs to; Linux until a pool says otherwise, as Batch's own default image would be. */
 function osAt(at: At): OsFamily {
@@ -361,23 +351,8 @@ export const certificatesSchema = list(certificateSchema, {
     required: "a list of at least one certificate",
     notList: "must be a list of certificates",
     notEmpty: "is empty; the pool needs at least one certificate to observe",
-    relations: [
-        (items, at) => {
-            const seen = new Map<string, number>();
-            items.forEach((spec, i) => {
-                if (!spec) return;
-                // Key Vault object names are case-insensitive.
-                const key = spec.name.toLowerCase();
-                const first = seen.get(key);
-                if (first !== undefined) {
-                    at.index(i).key("name").fail(spec.name,
-                        `repeats ${at.path}[${first}].name; certificate names must be unique in a vault`);
-                } else {
-                    seen.set(key, i);
-                }
-            });
-        },
-    ],
+    // Key Vault object names are case-insensitive.
+    relations: [uniqueNames("certificate names must be unique in a vault")],
 });
 
 // ------------------------------------------------------------------------ pool

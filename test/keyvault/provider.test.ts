@@ -3,17 +3,15 @@
 // endpoint (answers shaped by Azure's recordings). Renewal here is SIMULATED:
 // the endpoint issues a new version under the same name, as AutoRenew would;
 // Azure's own renewal can't be recorded or reproduced.
-import { describe, it, before, after, afterEach } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as crypto from "node:crypto";
 import * as net from "node:net";
 import * as tls from "node:tls";
 import forge from "node-forge";
 import * as pulumi from "@pulumi/pulumi";
-import { KEY_VAULT_API_VERSION } from "../../components/certificatePolicy";
 import { createCertificateClient, makeCertificateProvider, type CertificateOutputs } from "../../components/certificateProvider";
-import { checkAnswers } from "./recorded";
-import { SHORT_BOUNDS, VAULT_HOST, VAULT_URI, startHarness, timedRejection, type Harness } from "./support";
+import { assertWire, SHORT_BOUNDS, VAULT_HOST, VAULT_URI, startHarness, timedRejection, type Harness, useHarness } from "./support";
 
 const BOUND_MS = 5_000;
 
@@ -22,34 +20,12 @@ function outsOf(result: pulumi.dynamic.CreateResult<CertificateOutputs>): Certif
     return result.outs;
 }
 
-/** Every answer the endpoint gave matches a recorded (or documented) one, and every request the spec. */
-function assertWire(h: Harness): void {
-    // Taken and cleared first, so one test's failure does not spill into the next.
-    const calls = h.endpoint.calls.splice(0);
-    h.endpoint.faults.clear();
-    assert.deepEqual(checkAnswers(calls), []);
-    assert.deepEqual(
-        calls.flatMap((c) => c.specProblems.map((p) => `${c.method} ${c.path}: ${p}`)),
-        [],
-    );
-    for (const call of calls) {
-        assert.equal(call.query["api-version"], KEY_VAULT_API_VERSION, `${call.method} ${call.path}`);
-        assert.equal(call.vaultHost, VAULT_HOST, "requests carry the stack's vault host");
-    }
-}
-
 const SECRET_MARKERS = [/PRIVATE KEY/, /MII[A-Za-z0-9+/]{200,}/];
 
 describe("certificate provider against the loopback Key Vault endpoint", () => {
     let h: Harness;
-    before(async () => {
-        h = await startHarness();
-    });
-    after(async () => {
-        await h.close();
-    });
-    afterEach(() => {
-        assertWire(h);
+    useHarness((started) => {
+        h = started;
     });
 
     it("1 create: outputs match the vault's answer; the versionless secret URL serves the PKCS#12 with its private key", async () => {
@@ -177,14 +153,8 @@ describe("certificate provider against the loopback Key Vault endpoint", () => {
 
 describe("6 bad answers end in a clear error naming cause and fix, within a bounded time", () => {
     let h: Harness;
-    before(async () => {
-        h = await startHarness();
-    });
-    after(async () => {
-        await h.close();
-    });
-    afterEach(() => {
-        assertWire(h);
+    useHarness((started) => {
+        h = started;
     });
 
     it("403 while a role assignment propagates is retried, then the create succeeds", async () => {

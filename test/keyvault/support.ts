@@ -2,6 +2,8 @@
 // SDK client through the same code path the env switch uses
 // (createCertificateClient with loopback settings), short bounds, and a
 // secret client that reads what the Key Vault VM extension would read.
+import assert from "node:assert/strict";
+import { after, afterEach, before } from "node:test";
 import { SecretClient } from "@azure/keyvault-secrets";
 import {
     createCertificateClient,
@@ -16,6 +18,7 @@ import { KEY_VAULT_API_VERSION } from "../../components/certificatePolicy";
 import type { CertificateSpec } from "../../components/types";
 import { certificateSpec } from "../fixtures/certificates";
 import { startKeyVaultEndpoint, type EndpointOptions, type KeyVaultEndpoint } from "./endpoint";
+import { checkAnswers } from "./recorded";
 
 /** The vault as the stack knows it; requests go to the loopback endpoint, IDs keep this host. */
 export const VAULT_HOST = "kvcertrotationtest.vault.azure.net";
@@ -78,4 +81,35 @@ export async function timedRejection(fn: () => Promise<unknown>): Promise<{ erro
         return { error: err instanceof Error ? err : new Error(String(err)), elapsedMs: Date.now() - started };
     }
     throw new Error("expected a rejection, got success");
+}
+
+/** Every answer the endpoint gave matches a recorded (or documented) one, and every request the spec. */
+export function assertWire(h: Harness): void {
+    // Taken and cleared first, so one test's failure does not spill into the next.
+    const calls = h.endpoint.calls.splice(0);
+    h.endpoint.faults.clear();
+    assert.deepEqual(checkAnswers(calls), []);
+    assert.deepEqual(
+        calls.flatMap((c) => c.specProblems.map((p) => `${c.method} ${c.path}: ${p}`)),
+        [],
+    );
+    for (const call of calls) {
+        assert.equal(call.query["api-version"], KEY_VAULT_API_VERSION, `${call.method} ${call.path}`);
+        assert.equal(call.vaultHost, VAULT_HOST, "requests carry the stack's vault host");
+    }
+}
+
+/** One harness for the tests of the enclosing describe block, each test's traffic checked after it by assertWire. */
+export function useHarness(bind: (h: Harness) => void): void {
+    let h: Harness | undefined;
+    before(async () => {
+        h = await startHarness();
+        bind(h);
+    });
+    after(async () => {
+        await h?.close();
+    });
+    afterEach(() => {
+        if (h) assertWire(h);
+    });
 }
