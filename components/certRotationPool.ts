@@ -4,30 +4,28 @@
 // requireInitialSync a node is unusable until it can read every certificate.
 
 import * as pulumi from "@pulumi/pulumi";
-import * as keyvault from "@pulumi/azure-native/keyvault";
-import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import { getClientConfigOutput } from "@pulumi/azuread/getClientConfig";
 import { COMPONENT_TYPE } from "./azureFacts";
 import { createGrants, type PrincipalType, principalTypeOfClient } from "./access";
 import { KeyVaultCertificate } from "./certificate";
 import { versionlessCertificateId, versionlessSecretId } from "./certificatePolicy";
-import { buildVaultNetworkAcls } from "./network";
 import { createVaultPrivateEndpoint } from "./vaultPrivateEndpoint";
 import type { StackConfigInput } from "./inputs";
-import { deriveVaultName, parseResourceId } from "./naming";
+import { createIdentity } from "./identity";
 import { registerPool } from "./poolResource";
 import { planPools } from "./pools";
 import type { OsFamily, VmExtension } from "./types";
 import { type ResolvedConfig, validateConfig } from "./validation";
+import { createVault } from "./vault";
 
 export { COMPONENT_TYPE };
 
 /**
  * The stack configuration's shapes, inferred from its one definition
  * (config/schema.ts, which documents each field, its default and its rule),
- * plus what comes from other resources.
+ * plus what comes from other resources. `pool` (one pool) or `pools` (several
+ * by key), never both: validation refuses both and neither, naming the field.
  */
-/** `pool` (one pool) or `pools` (several by key), never both: validation refuses both and neither, naming the field. */
 export interface CertRotationPoolArgs extends Omit<StackConfigInput, "batchAccount"> {
     /** Required. Azure region of the identity, the vault and (by the Batch account) the pool. */
     location: pulumi.Input<string>;
@@ -106,65 +104,22 @@ export class CertRotationPool extends pulumi.ComponentResource {
         super(COMPONENT_TYPE, name, {}, opts);
         // Logged, not awaited: a warning must not hold up registration.
         for (const warning of warnings) void pulumi.log.warn(warning, this);
-        const child: pulumi.CustomResourceOptions = { parent: this };
         const tags = config.tags;
         const deployer = args.deployer ?? signedInDeployer(this);
 
         // 1. The identity the nodes sign in as.
-        let identity: { id: pulumi.Output<string>; clientId: pulumi.Output<string>; principalId: pulumi.Output<string> };
-        if (config.identity) {
-            const ref = parseResourceId(config.identity.id);
-            const found = managedidentity.getUserAssignedIdentityOutput(
-                { resourceGroupName: ref.resourceGroupName, resourceName: ref.name }, { parent: this });
-            identity = { id: pulumi.output(config.identity.id), clientId: found.clientId, principalId: found.principalId };
-        } else {
-            const created = new managedidentity.UserAssignedIdentity(`${name}-identity`, {
-                // Named, not auto-named, so a redeploy and the offline plan give the same name.
-                resourceName: `${name}-${pulumi.getStack()}-identity`,
-                resourceGroupName: args.resourceGroupName,
-                location: args.location,
-                tags,
-            }, child);
-            identity = { id: created.id, clientId: created.clientId, principalId: created.principalId };
-        }
+        const identity = createIdentity(name, { adopt: config.identity, resourceGroupName: args.resourceGroupName, location: args.location, tags }, this);
 
         // 2. The vault, with soft delete and (unless turned off) purge protection.
         const kv = config.keyVault;
-        let vault: { id: pulumi.Output<string>; name: pulumi.Output<string>; uri: pulumi.Output<string>; resourceGroupName: pulumi.Input<string> };
-        if (kv.id) {
-            const ref = parseResourceId(kv.id);
-            const found = keyvault.getVaultOutput({ resourceGroupName: ref.resourceGroupName, vaultName: ref.name }, { parent: this });
-            vault = { id: found.id, name: pulumi.output(ref.name), uri: found.properties.apply((p) => p.vaultUri ?? ""), resourceGroupName: ref.resourceGroupName };
-        } else {
-            const vaultName = kv.name ?? deriveVaultName(name, pulumi.getProject(), pulumi.getStack());
-            const created = new keyvault.Vault(`${name}-vault`, {
-                vaultName,
-                resourceGroupName: args.resourceGroupName,
-                location: args.location,
-                tags,
-                properties: {
-                    tenantId: deployer.tenantId,
-                    sku: { family: "A", name: kv.sku },
-                    enableSoftDelete: true,
-                    softDeleteRetentionInDays: kv.softDeleteRetentionInDays,
-                    // Azure refuses false here; leaving it out is how a vault goes without purge protection.
-                    ...(kv.purgeProtection ? { enablePurgeProtection: true } : {}),
-                    enableRbacAuthorization: kv.authorization === "rbac",
-                    // The firewall lets every pool's subnet in unless the user lists subnets or the nodes go through the endpoint.
-                    ...(kv.network === undefined ? {} : {
-                        networkAcls: buildVaultNetworkAcls(kv.network,
-                            config.poolSet.flatMap((p) => p.spec.network.subnetId ?? [])),
-                        publicNetworkAccess: kv.network.publicNetworkAccess,
-                    }),
-                },
-            }, child);
-            vault = {
-                id: created.id,
-                name: created.name,
-                uri: created.properties.apply((p) => p.vaultUri ?? ""),
-                resourceGroupName: args.resourceGroupName,
-            };
-        }
+        const vault = createVault(name, {
+            spec: kv,
+            tenantId: deployer.tenantId,
+            poolSubnetIds: config.poolSet.flatMap((p) => p.spec.network.subnetId ?? []),
+            resourceGroupName: args.resourceGroupName,
+            location: args.location,
+            tags,
+        }, this);
 
         // 3. Grants: the identity reads secrets; the deployer manages certificates.
         const grants = createGrants(name, kv.authorization, {
@@ -175,7 +130,7 @@ export class CertRotationPool extends pulumi.ComponentResource {
             identityPrincipalId: identity.principalId,
             deployerObjectId: deployer.objectId,
             deployerPrincipalType: deployer.principalType,
-        }, child);
+        }, { parent: this });
 
         // 3b. The vault's private endpoint and its DNS, before anything reads the vault through it.
         const endpoint = kv.network?.privateEndpoint;

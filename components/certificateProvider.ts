@@ -11,6 +11,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { TokenCredential } from "@azure/identity";
 import type { CertificateClient, CertificateClientOptions, KeyVaultCertificateWithPolicy } from "@azure/keyvault-certificates";
 import type { CertificateSpec } from "./types";
+import { canonicalJson } from "./json";
 import { KEY_VAULT_API_VERSION, buildCertificatePolicy, versionlessCertificateId, versionlessSecretId } from "./certificatePolicy";
 import {
     RBAC_PROPAGATION_FIX,
@@ -286,7 +287,7 @@ export function makeCertificateProvider(
                         client.updateCertificatePolicy(name, buildCertificatePolicy(news.certificate)),
                     );
                 }
-                if (!sameJson(sortKeys(olds.certificate.tags), sortKeys(news.certificate.tags))) {
+                if (canonicalJson(olds.certificate.tags) !== canonicalJson(news.certificate.tags)) {
                     // Version "" = the current version; tags live on the certificate object, not a new version.
                     await withRetry(opts, `update tags of ${where}`, vault, () =>
                         client.updateCertificateProperties(name, "", { tags: { ...news.certificate.tags }, enabled: true }),
@@ -369,13 +370,13 @@ export function diffCertificate(olds: CertificateOutputs, news: CertificateInput
     }
     const changes =
         policyChanged(olds.certificate, news.certificate) ||
-        !sameJson(sortKeys(olds.certificate.tags), sortKeys(news.certificate.tags)) ||
+        canonicalJson(olds.certificate.tags) !== canonicalJson(news.certificate.tags) ||
         olds.purgeOnDelete !== news.purgeOnDelete;
     return { changes, replaces: [] };
 }
 
 function policyChanged(a: CertificateSpec, b: CertificateSpec): boolean {
-    return !sameJson(buildCertificatePolicy(a), buildCertificatePolicy(b));
+    return canonicalJson(buildCertificatePolicy(a)) !== canonicalJson(buildCertificatePolicy(b));
 }
 
 async function createOrRecover(
@@ -645,14 +646,6 @@ export function toOutputs(inputs: CertificateInputs, cert: KeyVaultCertificateWi
 
 function normalizeVaultUri(uri: string): string {
     return uri.replace(/\/+$/, "").toLowerCase();
-}
-
-function sortKeys(tags: Record<string, string>): Record<string, string> {
-    return Object.fromEntries(Object.entries(tags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
-function sameJson(a: unknown, b: unknown): boolean {
-    return JSON.stringify(a) === JSON.stringify(b);
 }
 
 function seconds(ms: number): number {

@@ -3,18 +3,9 @@
 // gives the pool a new name (create-before-delete without a name clash).
 
 import { createHash } from "node:crypto";
+import { canonicalJson } from "./json";
 
-/** JSON with object keys sorted, so logically equal values hash equally. */
-export function canonicalJson(value: unknown): string {
-    if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-    if (value !== null && typeof value === "object") {
-        const entries = Object.entries(value as Record<string, unknown>)
-            .filter(([, v]) => v !== undefined)
-            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-        return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-    }
-    return JSON.stringify(value) ?? "null";
-}
+export { canonicalJson };
 
 export function shortHash(value: unknown, length = 8): string {
     return createHash("sha256").update(canonicalJson(value)).digest("hex").slice(0, length);

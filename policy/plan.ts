@@ -3,12 +3,9 @@
 // the reading, printing and exit code.
 import type { PlanDocument, PlannedResource } from "../tools/plan/types";
 import { checkStack, KnownIdentity, levelOf, ResourceUnderCheck, StackUnderCheck, TYPES, Violation } from "./rules";
+import { isPlainObject } from "../components/json";
 
 type Obj = Record<string, unknown>;
-
-function isObj(value: unknown): value is Obj {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function optionalString(value: unknown): string | undefined {
     return typeof value === "string" && value !== "" ? value : undefined;
@@ -22,19 +19,19 @@ export function parsePlanDocument(value: unknown, source: string): PlanDocument 
     const fail = (what: string): never => {
         throw new Error(`${source}: ${what}; expected the JSON written by \`npm run plan -- --json FILE\``);
     };
-    if (!isObj(value)) return fail("the plan is not a JSON object");
+    if (!isPlainObject(value)) return fail("the plan is not a JSON object");
     if (!Array.isArray(value.resources)) return fail("`resources` is missing or not a list");
     value.resources.forEach((resource: unknown, index: number) => {
-        if (!isObj(resource)) return fail(`resources[${index}] is not an object`);
+        if (!isPlainObject(resource)) return fail(`resources[${index}] is not an object`);
         if (typeof resource.type !== "string") return fail(`resources[${index}].type is missing`);
         if (typeof resource.name !== "string") return fail(`resources[${index}].name is missing`);
-        if (resource.inputs !== undefined && !isObj(resource.inputs)) return fail(`resources[${index}].inputs is not an object`);
-        if (resource.request !== undefined && !(isObj(resource.request) && isObj(resource.request.body))) {
+        if (resource.inputs !== undefined && !isPlainObject(resource.inputs)) return fail(`resources[${index}].inputs is not an object`);
+        if (resource.request !== undefined && !(isPlainObject(resource.request) && isPlainObject(resource.request.body))) {
             return fail(`resources[${index}].request has no body object`);
         }
         return undefined;
     });
-    if (value.outputs !== undefined && !isObj(value.outputs)) return fail("`outputs` is not an object");
+    if (value.outputs !== undefined && !isPlainObject(value.outputs)) return fail("`outputs` is not an object");
     return value as unknown as PlanDocument;
 }
 
@@ -43,7 +40,7 @@ function toResource(resource: PlannedResource): ResourceUnderCheck {
         type: resource.type,
         name: resource.name,
         urn: resource.urn,
-        inputs: isObj(resource.inputs) ? resource.inputs : {},
+        inputs: isPlainObject(resource.inputs) ? resource.inputs : {},
         request: resource.request ? { method: resource.request.method, url: resource.request.url, body: resource.request.body } : undefined,
     };
 }
@@ -55,7 +52,7 @@ function toResource(resource: PlannedResource): ResourceUnderCheck {
  */
 export function identitiesFromPlan(plan: PlanDocument): KnownIdentity[] {
     const identities: KnownIdentity[] = [];
-    const outputs = isObj(plan.outputs) ? plan.outputs : {};
+    const outputs = isPlainObject(plan.outputs) ? plan.outputs : {};
     const exported = {
         resourceId: optionalString(outputs.identityId),
         clientId: optionalString(outputs.identityClientId),
@@ -64,7 +61,7 @@ export function identitiesFromPlan(plan: PlanDocument): KnownIdentity[] {
     if (exported.resourceId || exported.clientId) identities.push(exported);
     for (const resource of plan.resources) {
         const own: unknown = (resource as unknown as Obj).outputs;
-        if (resource.type !== TYPES.identity || !isObj(own)) continue;
+        if (resource.type !== TYPES.identity || !isPlainObject(own)) continue;
         identities.push({
             resourceId: optionalString(own.id),
             clientId: optionalString(own.clientId),

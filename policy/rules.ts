@@ -8,6 +8,7 @@
 // unrelated unknown field would stop a rule that could otherwise have run.
 
 import { KEY_VAULT_SECRETS_USER, RETIRED_NODE_AGENT_SKUS as RETIRED_SKUS } from "../components/azureFacts";
+import { isPlainObject } from "../components/json";
 
 export type EnforcementLevel = "mandatory" | "advisory";
 
@@ -92,12 +93,8 @@ export const RETIRED_NODE_AGENT_SKUS: readonly string[] = Object.keys(RETIRED_SK
 
 type Obj = Record<string, unknown>;
 
-function isObj(value: unknown): value is Obj {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function obj(value: unknown): Obj | undefined {
-    return isObj(value) ? value : undefined;
+    return isPlainObject(value) ? value : undefined;
 }
 
 function arr(value: unknown): unknown[] {
@@ -182,8 +179,8 @@ function poolView(source: PoolView["source"], body: Obj): PoolView {
     const uai = identity?.userAssignedIdentities;
     const ids = Array.isArray(uai)
         ? uai.filter((x): x is string => typeof x === "string")
-        : isObj(uai) ? Object.keys(uai) : [];
-    const described = isObj(uai)
+        : isPlainObject(uai) ? Object.keys(uai) : [];
+    const described = isPlainObject(uai)
         ? Object.entries(uai).map(([resourceId, value]) => ({
             resourceId,
             clientId: str(obj(value)?.clientId),
@@ -194,7 +191,7 @@ function poolView(source: PoolView["source"], body: Obj): PoolView {
         source,
         describedIdentities: described.filter((i) => i.clientId !== undefined || i.principalId !== undefined),
         nodeAgentSkuId: str(vmConfig?.nodeAgentSkuId),
-        extensions: arr(vmConfig?.extensions).filter(isObj),
+        extensions: arr(vmConfig?.extensions).filter(isPlainObject),
         userAssignedIdentities: ids,
         identityType: str(identity?.type),
         targetNodeCommunicationMode: props.targetNodeCommunicationMode,
@@ -222,7 +219,7 @@ function secretsSettings(extension: Obj): Obj {
 
 /** Linux lists URL strings; Windows lists `{ url, ... }` objects. */
 function observedCertificateUrls(extension: Obj): unknown[] {
-    return arr(secretsSettings(extension).observedCertificates).map((entry) => (isObj(entry) ? entry.url : entry));
+    return arr(secretsSettings(extension).observedCertificates).map((entry) => (isPlainObject(entry) ? entry.url : entry));
 }
 
 function msiClientId(extension: Obj): unknown {
@@ -322,7 +319,7 @@ function certificateFromRequest(body: Obj): CertificateFacts | undefined {
         exportable: keyProps.exportable,
         // On the wire the flag must be sent: the extension cannot install a key that stays in the vault.
         exportableStated: true,
-        lifetimeActions: arr(policy.lifetime_actions).filter(isObj).map((a) => ({
+        lifetimeActions: arr(policy.lifetime_actions).filter(isPlainObject).map((a) => ({
             action: obj(a.action)?.action_type,
             trigger: obj(a.trigger),
         })),

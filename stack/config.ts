@@ -4,6 +4,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE } from "../components/config/schema";
+import { isPlainObject } from "../components/json";
 import { shortHash } from "../components/naming";
 import { CONFIG_KEYS } from "../components/validation";
 
@@ -16,7 +17,7 @@ export const PROJECT = CONFIG_NAMESPACE;
  */
 export function isGiven(value: unknown): boolean {
     if (value === undefined) return false;
-    return !(typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 0);
+    return !(isPlainObject(value) && Object.keys(value).length === 0);
 }
 
 export function readStackConfig(): Record<string, unknown> {

@@ -15,9 +15,9 @@ export function show(value: unknown): string {
     return JSON.stringify(value) ?? String(value);
 }
 
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+import { isPlainObject } from "../json";
+
+export { isPlainObject };
 
 /** Where problems and warnings accumulate: every rule reports, none throws. */
 export interface Report {

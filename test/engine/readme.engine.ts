@@ -75,6 +75,6 @@ describe("the README's commands, run as written", { concurrency: false }, () => 
         const preview = await run("pulumi preview -s dev --non-interactive --diff");
         assert.equal(preview.code, 0, preview.output);
         assert.match(preview.output, /requireInitialSync/);
-        assert.match(preview.output, /\+-\s+azure-native:batch:Pool/, "the pool is not replaced");
+        assert.match(preview.output, /\+-\s*azure-native:batch:Pool: \(replace\)/, "the pool is not replaced");
     });
 });

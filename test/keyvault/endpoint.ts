@@ -20,6 +20,7 @@
 // Not implemented (answered 405 as Key Vault answers a route it does not
 // have, never a silent 200): contacts, issuers, import, merge, backup/restore,
 // listing certificates.
+import { isPlainObject } from "../../components/json";
 import * as crypto from "node:crypto";
 import * as https from "node:https";
 import type { AddressInfo } from "node:net";
@@ -216,15 +217,11 @@ function nowSeconds(): number {
     return Math.floor(Date.now() / 1000);
 }
 
-function isObject(v: unknown): v is Json {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 /** Key Vault's merge of a policy update: objects merge key by key, everything else replaces. */
 function mergePolicy(base: Json, patch: Json): Json {
     const out: Json = { ...base };
     for (const [key, value] of Object.entries(patch)) {
-        out[key] = isObject(value) && isObject(base[key]) ? mergePolicy(base[key], value) : value;
+        out[key] = isPlainObject(value) && isPlainObject(base[key]) ? mergePolicy(base[key], value) : value;
     }
     return out;
 }
@@ -251,7 +248,7 @@ function storedKeyProps(key: Json): Json {
 
 /** After a policy update: a key type changed to EC gets its curve and size stated, as at create. */
 function withStoredKeyProps(policy: Json): Json {
-    return { ...policy, key_props: storedKeyProps(isObject(policy.key_props) ? policy.key_props : {}) };
+    return { ...policy, key_props: storedKeyProps(isPlainObject(policy.key_props) ? policy.key_props : {}) };
 }
 
 export async function startKeyVaultEndpoint(options: EndpointOptions = {}): Promise<KeyVaultEndpoint> {
@@ -379,11 +376,11 @@ export async function startKeyVaultEndpoint(options: EndpointOptions = {}): Prom
     }
 
     function issueRequestOf(policy: Json): CertificateRequest | HttpAnswer {
-        const key = isObject(policy.key_props) ? policy.key_props : {};
-        const x509 = isObject(policy.x509_props) ? policy.x509_props : {};
+        const key = isPlainObject(policy.key_props) ? policy.key_props : {};
+        const x509 = isPlainObject(policy.x509_props) ? policy.x509_props : {};
         const keySpec = keySpecOf(key);
         if (keySpec instanceof HttpAnswer) return keySpec;
-        const sans = isObject(x509.sans) ? x509.sans : {};
+        const sans = isPlainObject(x509.sans) ? x509.sans : {};
         return {
             subject: typeof x509.subject === "string" ? x509.subject : "CN=default",
             dnsNames: Array.isArray(sans.dns_names) ? sans.dns_names.map(String) : [],
@@ -396,10 +393,10 @@ export async function startKeyVaultEndpoint(options: EndpointOptions = {}): Prom
 
     /** The policy as Key Vault stores it: the request's values over Key Vault's defaults. */
     function storedPolicy(requested: Json): Json {
-        const key = isObject(requested.key_props) ? requested.key_props : {};
-        const secret = isObject(requested.secret_props) ? requested.secret_props : {};
-        const x509 = isObject(requested.x509_props) ? requested.x509_props : {};
-        const issuer = isObject(requested.issuer) ? requested.issuer : { name: "Unknown" };
+        const key = isPlainObject(requested.key_props) ? requested.key_props : {};
+        const secret = isPlainObject(requested.secret_props) ? requested.secret_props : {};
+        const x509 = isPlainObject(requested.x509_props) ? requested.x509_props : {};
+        const issuer = isPlainObject(requested.issuer) ? requested.issuer : { name: "Unknown" };
         return {
             key_props: storedKeyProps(key),
             secret_props: { contentType: "application/x-pkcs12", ...secret },
@@ -419,7 +416,7 @@ export async function startKeyVaultEndpoint(options: EndpointOptions = {}): Prom
     }
 
     function contentTypeOf(policy: Json): string {
-        const secret = isObject(policy.secret_props) ? policy.secret_props : {};
+        const secret = isPlainObject(policy.secret_props) ? policy.secret_props : {};
         return typeof secret.contentType === "string" ? secret.contentType : "application/x-pkcs12";
     }
 
@@ -452,7 +449,7 @@ export async function startKeyVaultEndpoint(options: EndpointOptions = {}): Prom
         if (existing?.pending?.status === "inProgress") {
             return kvError(409, "Conflict", `There was a conflict: a pending operation exists for certificate ${name}.`, "create:409");
         }
-        const requested = isObject(body.policy) ? body.policy : {};
+        const requested = isPlainObject(body.policy) ? body.policy : {};
         const policy = existing !== undefined && Object.keys(requested).length === 0 ? existing.policy : storedPolicy(requested);
         const request = issueRequestOf(policy);
         if (request instanceof HttpAnswer) return request;
@@ -469,11 +466,11 @@ export async function startKeyVaultEndpoint(options: EndpointOptions = {}): Prom
             created: now,
             updated: now,
             enabled: false,
-            tags: isObject(body.tags) ? Object.fromEntries(Object.entries(body.tags).map(([k, v]) => [k, String(v)])) : {},
+            tags: isPlainObject(body.tags) ? Object.fromEntries(Object.entries(body.tags).map(([k, v]) => [k, String(v)])) : {},
             contentType: contentTypeOf(policy),
         };
         cert.versions.push(version);
-        const issuerName = isObject(policy.issuer) && typeof policy.issuer.name === "string" ? policy.issuer.name : "Unknown";
+        const issuerName = isPlainObject(policy.issuer) && typeof policy.issuer.name === "string" ? policy.issuer.name : "Unknown";
         const op: PendingOperation = {
             requestId: crypto.randomBytes(16).toString("hex"),
             version: version.id,
@@ -535,9 +532,9 @@ export async function startKeyVaultEndpoint(options: EndpointOptions = {}): Prom
         if (cert instanceof HttpAnswer) return cert;
         const v = version === "" ? latestVersion(cert) : cert.versions.find((x) => x.id === version);
         if (v === undefined) return certificateNotFound(`${name}/${version}`);
-        if (isObject(body.tags)) v.tags = Object.fromEntries(Object.entries(body.tags).map(([k, t]) => [k, String(t)]));
-        if (isObject(body.attributes) && typeof body.attributes.enabled === "boolean" && v.issued !== undefined) v.enabled = body.attributes.enabled;
-        if (isObject(body.policy)) {
+        if (isPlainObject(body.tags)) v.tags = Object.fromEntries(Object.entries(body.tags).map(([k, t]) => [k, String(t)]));
+        if (isPlainObject(body.attributes) && typeof body.attributes.enabled === "boolean" && v.issued !== undefined) v.enabled = body.attributes.enabled;
+        if (isPlainObject(body.policy)) {
             cert.policy = withStoredKeyProps(mergePolicy(cert.policy, body.policy));
             cert.policyUpdated = nowSeconds();
         }
@@ -736,7 +733,7 @@ export async function startKeyVaultEndpoint(options: EndpointOptions = {}): Prom
     // ----- routing -----
 
     async function route(vault: Vault, method: string, segments: string[], body: unknown): Promise<HttpAnswer> {
-        const json: Json = isObject(body) ? body : {};
+        const json: Json = isPlainObject(body) ? body : {};
         const [collection, name = "", third, fourth] = segments;
         const n = segments.length;
         if (collection === "certificates" && n >= 2 && name !== "" && !["contacts", "issuers", "restore"].includes(name)) {

@@ -4,6 +4,7 @@
 // matter (Location, Retry-After, WWW-Authenticate, Content-Type), same body
 // keys at every level with the same value types, same error code.
 import { readdirSync, readFileSync } from "node:fs";
+import { isPlainObject } from "../../components/json";
 import { fixturePath } from "../fixtures";
 import type { RecordedCall } from "./endpoint";
 
@@ -29,9 +30,6 @@ export function loadRecordings(): Recording[] {
     return files.map((file) => ({ file, entries: (JSON.parse(readFileSync(fixturePath("keyvault-recordings", file), "utf8")) as { Entries: RecordedEntry[] }).Entries }));
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /** The kind of a recorded answer, in the endpoint's vocabulary (RecordedCall.kind). */
 export function recordedKind(entry: RecordedEntry): string {
@@ -49,14 +47,14 @@ export function recordedKind(entry: RecordedEntry): string {
             if (status === 404) return "pending:404";
             if (method === "PATCH") return "pending:updated";
             if (method === "DELETE") return "pending:deleted";
-            return `pending:${isObject(body) ? String(body.status) : "?"}`;
+            return `pending:${isPlainObject(body) ? String(body.status) : "?"}`;
         }
         if (third === "policy") return method === "PATCH" ? "policy:updated" : "policy:get";
         if (third === "versions") return "versions:list";
         if (method === "DELETE") return `delete:${status}`;
         if (status === 404) return "certificate:404";
         if (third !== undefined && third !== "") return "certificate:version";
-        return isObject(body) && "x5t" in body ? "certificate:latest" : "certificate:pending";
+        return isPlainObject(body) && "x5t" in body ? "certificate:latest" : "certificate:pending";
     }
     if (collection === "deletedcertificates") {
         if (method === "DELETE") return `purge:${status}`;
@@ -65,7 +63,7 @@ export function recordedKind(entry: RecordedEntry): string {
     }
     if (collection === "secrets") {
         if (status !== 200) return `secret:${status}`;
-        return isObject(body) && body.contentType === "application/x-pem-file" ? "secret:pem" : "secret:pkcs12";
+        return isPlainObject(body) && body.contentType === "application/x-pem-file" ? "secret:pem" : "secret:pkcs12";
     }
     return `other:${status}`;
 }
@@ -156,8 +154,8 @@ export function answerDiff(call: RecordedCall, recorded: RecordedEntry): string[
         problems.push(`body: ${call.responseBody === undefined ? "none" : "present"} here, ${recordedBody === undefined ? "none" : "present"} in the recording`);
     } else if (call.responseBody !== undefined) {
         problems.push(...shapeDiff(call.responseBody, recordedBody));
-        const ourCode = isObject(call.responseBody) && isObject(call.responseBody.error) ? call.responseBody.error.code : undefined;
-        const theirCode = isObject(recordedBody) && isObject(recordedBody.error) ? recordedBody.error.code : undefined;
+        const ourCode = isPlainObject(call.responseBody) && isPlainObject(call.responseBody.error) ? call.responseBody.error.code : undefined;
+        const theirCode = isPlainObject(recordedBody) && isPlainObject(recordedBody.error) ? recordedBody.error.code : undefined;
         if (ourCode !== theirCode) problems.push(`error.code ${String(ourCode)}, recorded ${String(theirCode)}`);
     }
     return problems;
@@ -202,12 +200,12 @@ export function checkAnswers(calls: RecordedCall[]): string[] {
         if (call.status !== documented.status) problems.push(`${where}: status ${call.status}, expected ${documented.status}`);
         if (documented.code === "") return;
         const body = call.responseBody;
-        const error = isObject(body) && isObject(body.error) ? body.error : undefined;
+        const error = isPlainObject(body) && isPlainObject(body.error) ? body.error : undefined;
         const keys = error === undefined ? [] : Object.keys(error).sort();
         const expectedKeys = documented.inner !== undefined ? ["code", "innererror", "message"] : ["code", "message"];
         if (error === undefined || JSON.stringify(keys) !== JSON.stringify(expectedKeys) || error.code !== documented.code || typeof error.message !== "string") {
             problems.push(`${where}: body ${JSON.stringify(body)} is not {error: {code: ${documented.code}, message${documented.inner ? `, innererror: {code: ${documented.inner}}` : ""}}}`);
-        } else if (documented.inner !== undefined && (!isObject(error.innererror) || error.innererror.code !== documented.inner)) {
+        } else if (documented.inner !== undefined && (!isPlainObject(error.innererror) || error.innererror.code !== documented.inner)) {
             problems.push(`${where}: innererror.code is not ${documented.inner}`);
         }
         if (Object.keys(body as object).length !== 1) problems.push(`${where}: body has keys beside error`);

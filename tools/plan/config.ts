@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { parse } from "yaml";
+import { isPlainObject } from "../../components/json";
 
 export const SECRET_PLACEHOLDER = "[secret: not decrypted by the offline plan]";
 
@@ -22,13 +23,9 @@ export class PlanInputError extends Error {}
 
 type Yaml = unknown;
 
-function isRecord(v: Yaml): v is Record<string, Yaml> {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 /** Replaces every `secure:` value with the placeholder; reports whether any was found. */
 function maskSecure(value: Yaml): { value: Yaml; secret: boolean } {
-    if (isRecord(value)) {
+    if (isPlainObject(value)) {
         if (Object.keys(value).length === 1 && typeof value.secure === "string") return { value: SECRET_PLACEHOLDER, secret: true };
         let secret = false;
         const out: Record<string, Yaml> = {};
@@ -67,12 +64,12 @@ function readProject(projectDir: string): { name: string; defaults: Record<strin
     const file = join(projectDir, "Pulumi.yaml");
     if (!existsSync(file)) throw new PlanInputError(`${file} not found: run the plan from the project directory`);
     const doc = readYaml(file);
-    if (!isRecord(doc) || typeof doc.name !== "string") throw new PlanInputError(`${file}: has no project name`);
+    if (!isPlainObject(doc) || typeof doc.name !== "string") throw new PlanInputError(`${file}: has no project name`);
     const defaults: Record<string, Yaml> = {};
-    if (isRecord(doc.config)) {
+    if (isPlainObject(doc.config)) {
         for (const [key, decl] of Object.entries(doc.config)) {
-            if (isRecord(decl) && "default" in decl) defaults[namespaced(doc.name, key)] = decl.default;
-            else if (!isRecord(decl)) defaults[namespaced(doc.name, key)] = decl;
+            if (isPlainObject(decl) && "default" in decl) defaults[namespaced(doc.name, key)] = decl.default;
+            else if (!isPlainObject(decl)) defaults[namespaced(doc.name, key)] = decl;
         }
     }
     return { name: doc.name, defaults };
@@ -95,7 +92,7 @@ export function loadStackConfig(options: { stack?: string; configFile?: string; 
             : `stack ${options.stack ?? "dev"} has no configuration file ${basename(file)} in ${projectDir}`);
     }
     const doc = readYaml(file);
-    const entries = isRecord(doc) && isRecord(doc.config) ? doc.config : {};
+    const entries = isPlainObject(doc) && isPlainObject(doc.config) ? doc.config : {};
     return configFromValues(project.name, options.stack ?? stackFromFile(file), file, entries, project.defaults);
 }
 

@@ -1,6 +1,7 @@
 // The Batch data-plane calls the verifier makes, with their responses narrowed
 // from unknown JSON to the few fields it reads (names as in the 2024-07-01.20.0
 // spec: BatchNode, BatchNodeVMExtension, BatchTask).
+import { isPlainObject } from "../../components/json";
 import { ExitCode, HttpError, VerifyError } from "./errors";
 import type { BatchClient } from "./batchClient";
 
@@ -38,7 +39,7 @@ export interface TaskSummary {
 }
 
 type Json = Record<string, unknown>;
-const asObject = (value: unknown): Json => (typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Json) : {});
+const asObject = (value: unknown): Json => (isPlainObject(value) ? value : {});
 const asString = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
 const seg = encodeURIComponent;
 

@@ -2,6 +2,7 @@
 // prints) into what the verifier needs. Pure: every missing or malformed key
 // is reported by name, with the fix.
 import { ExitCode, VerifyError } from "./errors";
+import { isPlainObject } from "../../components/json";
 
 export type OsFamily = "linux" | "windows";
 
@@ -27,10 +28,6 @@ export interface VerifyTarget {
 }
 
 type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function bad(message: string): VerifyError {
     return new VerifyError(ExitCode.BadOutputs, `stack outputs: ${message}`);
@@ -83,11 +80,11 @@ function certificateTargets(outputs: Json, osFamily: OsFamily, settings: Json): 
     if (certs === undefined) {
         throw bad(`missing key "certificates" (map of certificate name -> { certificateId, secretId })`);
     }
-    if (!isObject(certs) || Object.keys(certs).length === 0) {
+    if (!isPlainObject(certs) || Object.keys(certs).length === 0) {
         throw bad(`"certificates" must be a non-empty map of certificate name -> { certificateId, secretId }, got ${JSON.stringify(certs)}`);
     }
     const sms = settings["secretsManagementSettings"];
-    if (!isObject(sms)) {
+    if (!isPlainObject(sms)) {
         throw bad(`"keyVaultExtension.settings.secretsManagementSettings" is missing; is keyVaultExtension the extension object as rendered?`);
     }
     return Object.keys(certs).map((name): CertificateTarget => {
@@ -106,7 +103,7 @@ function certificateTargets(outputs: Json, osFamily: OsFamily, settings: Json): 
         }
         const observed = sms["observedCertificates"];
         const entry = Array.isArray(observed)
-            ? observed.find((o): o is Json => isObject(o) && typeof o["url"] === "string" && secretNameFromUrl(o["url"]) === name)
+            ? observed.find((o): o is Json => isPlainObject(o) && typeof o["url"] === "string" && secretNameFromUrl(o["url"]) === name)
             : undefined;
         const location = entry?.["certificateStoreLocation"] ?? "LocalMachine";
         const storeName = entry?.["certificateStoreName"] ?? "My";
@@ -124,7 +121,7 @@ function certificateTargets(outputs: Json, osFamily: OsFamily, settings: Json): 
  */
 function selectPool(document: Json, pool: string | undefined): Json {
     const pools = document["pools"];
-    if (!isObject(pools)) {
+    if (!isPlainObject(pools)) {
         if (pool !== undefined) throw bad(`--pool ${pool} given, but the stack has a single pool (no "pools" output)`);
         return document;
     }
@@ -132,12 +129,12 @@ function selectPool(document: Json, pool: string | undefined): Json {
     const key = pool ?? (keys.length === 1 ? keys[0] : undefined);
     if (key === undefined) throw bad(`the stack has several pools (${keys.join(", ")}); say which with --pool KEY`);
     const entry = pools[key];
-    if (!isObject(entry)) throw bad(`no pool "${key}" under "pools" (known: ${keys.join(", ")})`);
+    if (!isPlainObject(entry)) throw bad(`no pool "${key}" under "pools" (known: ${keys.join(", ")})`);
     return { ...document, poolName: entry["name"], osFamily: entry["osFamily"], keyVaultExtension: entry["keyVaultExtension"] };
 }
 
 export function parseOutputs(input: unknown, pool?: string): VerifyTarget {
-    if (!isObject(input)) {
+    if (!isPlainObject(input)) {
         throw bad(`expected a JSON object of stack outputs, got ${Array.isArray(input) ? "an array" : JSON.stringify(input)}`);
     }
     const document = selectPool(input, pool);
@@ -154,7 +151,7 @@ export function parseOutputs(input: unknown, pool?: string): VerifyTarget {
     if (ext === undefined) {
         throw bad(`missing key "keyVaultExtension" (the Key Vault VM extension object as rendered)`);
     }
-    if (!isObject(ext) || typeof ext["name"] !== "string" || typeof ext["type"] !== "string" || !isObject(ext["settings"])) {
+    if (!isPlainObject(ext) || typeof ext["name"] !== "string" || typeof ext["type"] !== "string" || !isPlainObject(ext["settings"])) {
         throw bad(`"keyVaultExtension" must be the extension object with name, type and settings, got ${JSON.stringify(ext)}`);
     }
     return {

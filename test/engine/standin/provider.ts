@@ -17,6 +17,7 @@ import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as providerGrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as providerProto from "@pulumi/pulumi/proto/provider_pb";
 import * as pluginProto from "@pulumi/pulumi/proto/plugin_pb";
+import { isPlainObject } from "../../../components/json";
 import { invokeAnswer, resourceAnswer, type State } from "../../../tools/plan/answers";
 import { PATH_PARAMETERS } from "../../../tools/plan/render";
 
@@ -56,16 +57,12 @@ function toStruct(value: State): Struct {
     return Struct.fromJavaScript(JSON.parse(JSON.stringify(value)) as Parameters<typeof Struct.fromJavaScript>[0]);
 }
 
-function isObject(value: unknown): value is State {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /** Outputs during preview of a create: inputs carried over, every computed property unknown. */
 export function previewOutputs(inputs: State, answered: State): State {
     const result: State = {};
     for (const [key, value] of Object.entries(answered)) {
         if (!(key in inputs)) result[key] = UNKNOWN;
-        else if (isObject(value) && isObject(inputs[key])) result[key] = previewOutputs(inputs[key] as State, value);
+        else if (isPlainObject(value) && isPlainObject(inputs[key])) result[key] = previewOutputs(inputs[key] as State, value);
         else result[key] = inputs[key];
     }
     return result;
@@ -74,7 +71,7 @@ export function previewOutputs(inputs: State, answered: State): State {
 function containsUnknown(value: unknown): boolean {
     if (value === UNKNOWN) return true;
     if (Array.isArray(value)) return value.some(containsUnknown);
-    if (isObject(value)) return Object.values(value).some(containsUnknown);
+    if (isPlainObject(value)) return Object.values(value).some(containsUnknown);
     return false;
 }
 
