@@ -1,5 +1,5 @@
 // The offline plan (tools/plan/types.ts) as the rules see a stack, and the
-// report the policy check prints. Pure: the CLI in tools/policy-check.ts does
+// report the policy check prints. Pure: the CLI in policy/cli.ts does
 // the reading, printing and exit code.
 import type { PlanDocument, PlannedResource } from "../tools/plan/types";
 import { checkStack, KnownIdentity, levelOf, ResourceUnderCheck, StackUnderCheck, TYPES, Violation } from "./rules";

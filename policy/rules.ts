@@ -1,6 +1,6 @@
 // The guardrails as pure functions of a resource's type and inputs, shared by
 // the Pulumi policy pack (policy/index.ts) and the offline check of the plan
-// (tools/policy-check.ts). Nothing here imports @pulumi/policy or registers
+// (policy/cli.ts). Nothing here imports @pulumi/policy or registers
 // resources, so tests and the CLI load it without a Pulumi engine.
 //
 // Each rule reads only the fields it needs: in a `pulumi preview` the policy

@@ -554,7 +554,7 @@ void describe("policy pack wiring", () => {
 const TSX_CLI = require.resolve("tsx/cli");
 
 function runPolicyCli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-    const result = spawnSync(process.execPath, [TSX_CLI, "tools/policy-check.ts", ...args], {
+    const result = spawnSync(process.execPath, [TSX_CLI, "policy/cli.ts", ...args], {
         cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000,
     });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };

@@ -21,10 +21,10 @@ import {
     type Scenario,
 } from "./fixtures/batch-data-plane/fakeAzure";
 import { planStack } from "../tools/plan/run";
-import { ExitCode } from "../tools/verify/errors";
-import { main, TEST_ENV } from "../tools/verify/main";
-import type { VerifyDeps } from "../tools/verify/run";
-import { parseOutputs } from "../tools/verify/outputs";
+import { ExitCode } from "../verify/errors";
+import { main, TEST_ENV } from "../verify/main";
+import type { VerifyDeps } from "../verify/run";
+import { parseOutputs } from "../verify/outputs";
 
 const repoRoot = join(__dirname, "..");
 const work = mkdtempSync(join(tmpdir(), "verify-test-"));
@@ -72,12 +72,12 @@ async function runInProcess(fake: FakeAzure, args: string[], sleeps: number[] = 
     return { code, stdout: out.join("\n"), stderr: err.join("\n") };
 }
 
-/** Spawns the real command as a user would (npx tsx tools/verify/main.ts). */
+/** Spawns the real command as a user would (npx tsx verify/main.ts). */
 function spawnVerify(args: string[], env: Record<string, string>, onSpawn?: (kill: () => void) => void, useNpx = true): Promise<Run> {
     return new Promise((resolve, reject) => {
         const [cmd, cmdArgs] = useNpx
-            ? ["npx", ["tsx", "tools/verify/main.ts", ...args]]
-            : [process.execPath, ["--import", "tsx", "tools/verify/main.ts", ...args]];
+            ? ["npx", ["tsx", "verify/main.ts", ...args]]
+            : [process.execPath, ["--import", "tsx", "verify/main.ts", ...args]];
         const child = spawn(cmd, cmdArgs, { cwd: repoRoot, env: { ...process.env, ...env } });
         let stdout = "";
         let stderr = "";

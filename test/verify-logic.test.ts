@@ -2,16 +2,16 @@
 // verdicts, the check task's command and output parsing, rendering, Retry-After.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseArgs, parseDuration } from "../tools/verify/args";
+import { parseArgs, parseDuration } from "../verify/args";
 import { createHttpHeaders, createPipelineRequest, type PipelineResponse, type RetryStrategy } from "@azure/core-rest-pipeline";
-import type { ExtensionView } from "../tools/verify/batch";
-import { exponentialRetryStrategy, retryAfterMs, throttlingRetryStrategy, type RetryEvent } from "../tools/verify/batchClient";
-import { ExitCode, VerifyError } from "../tools/verify/errors";
-import { linuxCommand, parseCheckOutput, windowsCommand } from "../tools/verify/fileCheck";
-import type { CurrentCertificate } from "../tools/verify/keyvault";
-import { parseOutputs, parseOutputsText } from "../tools/verify/outputs";
-import { renderJson, renderTable } from "../tools/verify/render";
-import { assessExtension, judgeNode, judgePool } from "../tools/verify/verdict";
+import type { ExtensionView } from "../verify/batch";
+import { exponentialRetryStrategy, retryAfterMs, throttlingRetryStrategy, type RetryEvent } from "../verify/batchClient";
+import { ExitCode, VerifyError } from "../verify/errors";
+import { linuxCommand, parseCheckOutput, windowsCommand } from "../verify/fileCheck";
+import type { CurrentCertificate } from "../verify/keyvault";
+import { parseOutputs, parseOutputsText } from "../verify/outputs";
+import { renderJson, renderTable } from "../verify/render";
+import { assessExtension, judgeNode, judgePool } from "../verify/verdict";
 import { sampleOutputs } from "./fixtures/batch-data-plane/fakeAzure";
 
 const KV: CurrentCertificate[] = [{ name: "authcert", version: "v2", thumbprint: "A".repeat(40), subject: "CN=batch.example.com" }];

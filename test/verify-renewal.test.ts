@@ -4,7 +4,7 @@
 // issue a new version; Azure's own renewal can't be recorded). Batch is the
 // verify tests' fake (official example bodies); Key Vault is the loopback
 // endpoint shaped by Azure's recorded answers. The command is spawned as a
-// user runs it, with its test-only transport (tools/verify/testOverrides.ts)
+// user runs it, with its test-only transport (verify/testOverrides.ts)
 // carrying its Key Vault requests to the endpoint.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -18,8 +18,8 @@ import { sampleOutputs, startFakeAzure, TEST_TOKEN, type FakeAzure } from "./fix
 import { certificateSpec } from "./fixtures/certificates";
 import { startKeyVaultEndpoint, type KeyVaultEndpoint } from "./keyvault/endpoint";
 import { checkAnswers } from "./keyvault/recorded";
-import { ExitCode } from "../tools/verify/errors";
-import { TEST_ENV } from "../tools/verify/main";
+import { ExitCode } from "../verify/errors";
+import { TEST_ENV } from "../verify/main";
 
 const repoRoot = join(__dirname, "..");
 const work = mkdtempSync(join(tmpdir(), "verify-renewal-"));
@@ -41,7 +41,7 @@ interface Run {
 
 function spawnVerify(args: string[], env: Record<string, string>): Promise<Run> {
     return new Promise((resolve, reject) => {
-        const child = spawn("npx", ["tsx", "tools/verify/main.ts", ...args], { cwd: repoRoot, env: { ...process.env, ...env } });
+        const child = spawn("npx", ["tsx", "verify/main.ts", ...args], { cwd: repoRoot, env: { ...process.env, ...env } });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

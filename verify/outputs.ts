@@ -2,7 +2,7 @@
 // prints) into what the verifier needs. Pure: every missing or malformed key
 // is reported by name, with the fix.
 import { ExitCode, VerifyError } from "./errors";
-import { isPlainObject } from "../../components/json";
+import { isPlainObject } from "../components/json";
 
 export type OsFamily = "linux" | "windows";
 

@@ -3,7 +3,7 @@
 // a loopback server.
 import type { TokenCredential } from "@azure/identity";
 import { CertificateClient, type CertificateClientOptions } from "@azure/keyvault-certificates";
-import { KEY_VAULT_API_VERSION } from "../../components/certificatePolicy";
+import { KEY_VAULT_API_VERSION } from "../components/certificatePolicy";
 import { ExitCode, HttpError, VerifyError } from "./errors";
 
 export interface CurrentCertificate {

@@ -3,7 +3,7 @@
 // Exit codes: 0 no mandatory violation; 1 a mandatory rule failed; 2 bad usage or unreadable plan.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { checkPlan, formatReport, parsePlanDocument } from "../policy/plan";
+import { checkPlan, formatReport, parsePlanDocument } from "./plan";
 
 const USAGE = "usage: npm run policy -- --plan FILE   (FILE from `npm run plan -- --json FILE`)";
 

@@ -1,7 +1,7 @@
 // The Batch data-plane calls the verifier makes, with their responses narrowed
 // from unknown JSON to the few fields it reads (names as in the 2024-07-01.20.0
 // spec: BatchNode, BatchNodeVMExtension, BatchTask).
-import { isPlainObject } from "../../components/json";
+import { isPlainObject } from "../components/json";
 import { ExitCode, HttpError, VerifyError } from "./errors";
 import type { BatchClient } from "./batchClient";
 
