@@ -10,7 +10,7 @@ import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { derivePoolName } from "../components/naming";
 import { POOL_REPLACE_ON_CHANGES } from "../components/pool";
-import { POOL_SETTINGS, replacementKey, type ReplacingProperties } from "../components/pools";
+import { buildMetadata, POOL_SETTINGS, replacementKey, type ReplacingProperties } from "../components/pools";
 import { ValidationError, validateConfig } from "../components/validation";
 import { configFromValues } from "../tools/plan/config";
 import { planLoaded, planStack } from "../tools/plan/run";
@@ -153,6 +153,12 @@ describe("pools: several pools on one vault", () => {
 });
 
 describe("the rest of a pool, as Batch 2024-07-01 shapes it", () => {
+    it("renders metadata sorted by name, whatever order the config map arrives in (the engine sorts keys, the plan keeps file order)", () => {
+        const rendered = [{ name: "a-team", value: "2" }, { name: "os", value: "linux" }, { name: "zone", value: "1" }];
+        assert.deepEqual(buildMetadata({ zone: "1", os: "linux", "a-team": "2" }), rendered);
+        assert.deepEqual(buildMetadata({ "a-team": "2", zone: "1", os: "linux" }), rendered);
+    });
+
     it("renders startTask, autoScale, userAccounts and metadata", async () => {
         const pools = poolsOf(await plan(devWithPools({
             a: {
