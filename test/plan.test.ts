@@ -3,7 +3,7 @@
 // shows which changes replace the pool.
 
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -198,9 +198,17 @@ describe("replacement", () => {
     });
 });
 
-describe("npm run plan (the command)", () => {
-    const tsx = join(ROOT, "node_modules/.bin/tsx");
+/** `npm run plan -- ARGS` as a user types it: npm, the launcher, the build and the plan. */
+function npmRunPlan(args: string[]): SpawnSyncReturns<string> {
+    const command = ["run", "--silent", "plan", "--", ...args];
+    // Under `npm test`, the npm that started the tests; otherwise the one on PATH.
+    const npmCli = process.env.npm_execpath;
+    return npmCli
+        ? spawnSync(process.execPath, [npmCli, ...command], { cwd: ROOT, encoding: "utf8" })
+        : spawnSync("npm", command, { cwd: ROOT, encoding: "utf8" });
+}
 
+describe("npm run plan (the command)", () => {
     it("exits non-zero on bad config, names the field, prints no stack trace and writes no JSON", () => {
         const dir = mkdtempSync(join(tmpdir(), "plan-"));
         const config = join(dir, "bad.yaml");
@@ -212,17 +220,17 @@ describe("npm run plan (the command)", () => {
             "    - { name: authcert, subject: CN=x, validityInMonths: 12, renewal: { daysBeforeExpiry: 400 } }",
             "  batch-cert-rotation:pool: { vmSize: Standard_D2s_v5, image: { publisher: canonical, offer: ubuntu-24_04-lts, sku: server }, nodeAgentSkuId: batch.node.ubuntu 24.04 }",
         ].join("\n"));
-        const run = spawnSync(tsx, ["tools/plan.ts", "--config", config, "--json", out], { cwd: ROOT, encoding: "utf8" });
+        const run = npmRunPlan(["--config", config, "--json", out]);
         assert.equal(run.status, 1, run.stderr);
         assert.match(run.stderr, /certificates\[0\]\.renewal\.daysBeforeExpiry: 400 is outside 1\.\.324 \(validityInMonths 12 x 27\)/);
         assert.doesNotMatch(run.stderr, /^\s+at /m);
         assert.equal(existsSync(out), false);
     });
 
-    it("writes the JSON contract for the dev stack", () => {
+    it("writes the JSON contract for the dev stack, the same document the plan gives in-process", async () => {
         const dir = mkdtempSync(join(tmpdir(), "plan-"));
         const out = join(dir, "plan.json");
-        const run = spawnSync(tsx, ["tools/plan.ts", "--stack", "dev", "--json", out], { cwd: ROOT, encoding: "utf8" });
+        const run = npmRunPlan(["--stack", "dev", "--json", out]);
         assert.equal(run.status, 0, run.stderr);
         assert.match(run.stdout, /azure-native:batch:Pool certpool-pool/);
         assert.doesNotMatch(run.stdout + run.stderr, /promises were still active/);
@@ -235,6 +243,8 @@ describe("npm run plan (the command)", () => {
         }
         const cert = plan.resources.find((r) => r.type.endsWith(":KeyVaultCertificate"));
         assert.match(cert?.request?.url ?? "", /^https:\/\/kv-certpool-[0-9a-f]{6}\.vault\.azure\.net\/certificates\/authcert\/create\?api-version=2025-07-01$/);
+        // The command skips serializing the provider's code (see tools/plan/providerCode.ts): nothing else may differ.
+        assert.deepEqual(plan, JSON.parse(JSON.stringify(await planStack({ stack: "dev", projectDir: ROOT }))));
     });
 
     it("refuses an unknown stack with a clear message", () => {

@@ -7,6 +7,7 @@ import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { PlanInputError } from "./plan/config";
+import { skipProviderSerialization } from "./plan/providerCode";
 import { planStack } from "./plan/run";
 import { renderTree } from "./plan/tree";
 
@@ -28,6 +29,7 @@ async function main(argv: string[]): Promise<number> {
         console.log(USAGE);
         return 0;
     }
+    skipProviderSerialization();
     try {
         const plan = await planStack({ stack: values.stack, configFile: values.config });
         console.log(renderTree(plan));

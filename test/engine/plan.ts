@@ -11,7 +11,7 @@ export function offlinePlan(configFile: string): PlanDocument {
     const dir = mkdtempSync(join(tmpdir(), "plan-"));
     try {
         const out = join(dir, "plan.json");
-        execFileSync(process.execPath, ["--import", "tsx", "tools/plan.ts", "--config", configFile, "--json", out], {
+        execFileSync(process.execPath, ["tools/run-built.mjs", "tools/plan", "--config", configFile, "--json", out], {
             cwd: PROJECT_DIR, stdio: ["ignore", "ignore", "inherit"],
         });
         return JSON.parse(readFileSync(out, "utf8")) as PlanDocument;
