@@ -1,7 +1,7 @@
-// The offline plan (tools/plan/types.ts) as the rules see a stack, and the
+// The offline plan (policy/planDocument.ts) as the rules see a stack, and the
 // report the policy check prints. Pure: the CLI in policy/cli.ts does
 // the reading, printing and exit code.
-import type { PlanDocument, PlannedResource } from "../tools/plan/types";
+import type { PlanDocument, PlannedResource } from "./planDocument";
 import { checkStack, KnownIdentity, levelOf, ResourceUnderCheck, StackUnderCheck, TYPES, Violation } from "./rules";
 import { isPlainObject } from "../components/json";
 

@@ -12,7 +12,7 @@ import { POOL_REPLACE_ON_CHANGES } from "../components/pool";
 import { configFromValues } from "../tools/plan/config";
 import { FAKE_DEPLOYER_OBJECT_ID, FAKE_SUBSCRIPTION_ID } from "../tools/plan/mocks";
 import { planLoaded } from "../tools/plan/run";
-import type { PlanDocument, PlannedResource } from "../tools/plan/types";
+import type { PlanDocument, PlannedResource } from "../policy/planDocument";
 
 const CERT = "pulumi-nodejs:dynamic/batch-cert-rotation:KeyVaultCertificate";
 const IDENTITY_ID = "/subscriptions/aaaa0a0a-bb1b-cc2c-dd3d-eeeeee4e4e4e/resourceGroups/ids/providers/Microsoft.ManagedIdentity/userAssignedIdentities/nodes";

@@ -12,7 +12,7 @@ import type { KeyVaultExtensionSpec } from "../components/types";
 import { ValidationError, validateConfig } from "../components/validation";
 import { configFromValues } from "../tools/plan/config";
 import { planLoaded } from "../tools/plan/run";
-import type { PlanDocument } from "../tools/plan/types";
+import type { PlanDocument } from "../policy/planDocument";
 
 const SUB = "00000000-0000-0000-0000-000000000000";
 const VNET = `/subscriptions/${SUB}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-batch`;

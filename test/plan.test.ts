@@ -12,7 +12,7 @@ import { parse } from "yaml";
 import { POOL_REPLACE_ON_CHANGES } from "../components/pool";
 import { configFromValues, loadStackConfig, SECRET_PLACEHOLDER } from "../tools/plan/config";
 import { planLoaded, planStack } from "../tools/plan/run";
-import type { PlanDocument, PlannedResource } from "../tools/plan/types";
+import type { PlanDocument, PlannedResource } from "../policy/planDocument";
 import { readFixtureJson } from "./fixtures";
 
 const ROOT = resolve(__dirname, "..");

@@ -16,7 +16,7 @@ import { checkPlan, stackFromPlan } from "../policy/plan";
 import { checkStack, RULES, Violation } from "../policy/rules";
 import { planStack } from "../tools/plan/run";
 import { analyze as analyzeResource, call, startPolicyPack } from "./support/policyPack";
-import type { PlanDocument } from "../tools/plan/types";
+import type { PlanDocument } from "../policy/planDocument";
 import {
     CLIENT_ID,
     clonePlan,

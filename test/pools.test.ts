@@ -14,7 +14,7 @@ import { buildMetadata, POOL_SETTINGS, replacementKey, type ReplacingProperties 
 import { ValidationError, validateConfig } from "../components/validation";
 import { configFromValues } from "../tools/plan/config";
 import { planLoaded, planStack } from "../tools/plan/run";
-import type { PlanDocument, PlannedResource } from "../tools/plan/types";
+import type { PlanDocument, PlannedResource } from "../policy/planDocument";
 
 const ROOT = resolve(__dirname, "..");
 const NS = "batch-cert-rotation";

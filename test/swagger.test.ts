@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { SpecLoadError, SpecValidator, type RestCall } from "../tools/swagger/specValidator";
 import { checkCall, checkPlanRequests, loadBoundSpecs, nullsIn, SPEC_BINDINGS } from "../tools/swagger/planRequests";
 import { renderRequest } from "../tools/plan/render";
-import type { PlanDocument, PlannedResource } from "../tools/plan/types";
+import type { PlanDocument, PlannedResource } from "../policy/planDocument";
 import { fixturePath, readFixtureJson } from "./fixtures";
 
 type Json = Record<string, unknown>;

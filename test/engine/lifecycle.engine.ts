@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { parseDocument } from "yaml";
 import { CERTIFICATE_TYPE, COMPONENT_TYPE } from "../../components/azureFacts";
-import type { PlanDocument } from "../../tools/plan/types";
+import type { PlanDocument } from "../../policy/planDocument";
 import { type KeyVaultEndpoint, startKeyVaultEndpoint } from "../keyvault/endpoint";
 import { clearCalls, collectSteps, type EngineSession, openSession, openStack, readCalls, type Step, stepsFor } from "./harness";
 import { keyVaultSwitch, vaultHostOf } from "./keyvault";

@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { PlanDocument } from "../../tools/plan/types";
+import type { PlanDocument } from "../../policy/planDocument";
 import { PROJECT_DIR } from "./harness";
 
 export function offlinePlan(configFile: string): PlanDocument {

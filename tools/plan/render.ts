@@ -7,7 +7,7 @@
 import { CERTIFICATE_TYPE, COMPONENT_TYPE } from "../../components/azureFacts";
 import { renderCertificateCreateRequest } from "../../components/certificatePolicy";
 import type { CertificateSpec } from "../../components/types";
-import type { RenderedRequest } from "./types";
+import type { RenderedRequest } from "../../policy/planDocument";
 
 export const ARM_ENDPOINT = "https://management.azure.com";
 

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig, type LoadedConfig, SECRET_PLACEHOLDER } from "./config";
 import { AzureMocks, FAKE_SUBSCRIPTION_ID } from "./mocks";
 import { renderRequest } from "./render";
-import type { PlanDocument, PlannedResource } from "./types";
+import type { PlanDocument, PlannedResource } from "../../policy/planDocument";
 
 /** What the Pulumi SDK puts in place of a secret value when it serializes one. */
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";

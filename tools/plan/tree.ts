@@ -2,7 +2,7 @@
 // what would force the pool to be replaced.
 
 import { POOL_REPLACE_ON_CHANGES } from "../../components/pool";
-import type { PlanDocument, PlannedResource } from "./types";
+import type { PlanDocument, PlannedResource } from "../../policy/planDocument";
 
 function label(r: PlannedResource): string {
     return `${r.type} ${r.name}`;

@@ -7,7 +7,7 @@
 
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import type { PlanDocument } from "../plan/types";
+import type { PlanDocument } from "../../policy/planDocument";
 import { checkPlanRequests, loadBoundSpecs, SPEC_BINDINGS } from "./planRequests";
 import { fixturePath } from "../../test/fixtures";
 

@@ -2,7 +2,7 @@
 // of a whole offline plan against them with oav. The specs are the copies kept
 // in the repository (test/fixtures/specs, each file's source in SOURCES.md).
 
-import type { PlanDocument } from "../plan/types";
+import type { PlanDocument } from "../../policy/planDocument";
 import { SpecValidator, type RestCall } from "./specValidator";
 import { CERTIFICATE_TYPE } from "../../components/azureFacts";
 

@@ -1,5 +1,7 @@
-// The offline plan's JSON document (DESIGN section 4). Tests, the policy check
-// and CI read this shape; change it only by adding fields.
+// The offline plan's JSON document (DESIGN section 4): what `npm run plan -- --json`
+// writes and `npm run policy -- --plan` reads. It lives with its reader, so the
+// pack depends on no tool; tests and CI read the same shape. Change it only by
+// adding fields.
 
 export interface RenderedRequest {
     method: "PUT" | "POST";
