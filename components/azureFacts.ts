@@ -19,6 +19,25 @@ export const RETIRED_NODE_AGENT_SKUS: Readonly<Record<string, string>> = {
     "batch.node.centos 7": "CentOS 7 reached end of life on 2024-06-30; use batch.node.ubuntu 24.04",
 };
 
+/**
+ * The azure-native resource type tokens the program registers, as the plan, the
+ * policy rules and the spec check match them (test/azureFacts.test.ts holds
+ * each to the SDK class's own token).
+ */
+export const AZURE_TYPES = {
+    resourceGroup: "azure-native:resources:ResourceGroup",
+    batchAccount: "azure-native:batch:BatchAccount",
+    pool: "azure-native:batch:Pool",
+    identity: "azure-native:managedidentity:UserAssignedIdentity",
+    vault: "azure-native:keyvault:Vault",
+    accessPolicy: "azure-native:keyvault:AccessPolicy",
+    roleAssignment: "azure-native:authorization:RoleAssignment",
+    privateEndpoint: "azure-native:network:PrivateEndpoint",
+    privateDnsZoneGroup: "azure-native:network:PrivateDnsZoneGroup",
+    privateZone: "azure-native:privatedns:PrivateZone",
+    virtualNetworkLink: "azure-native:privatedns:VirtualNetworkLink",
+} as const;
+
 export const COMPONENT_TYPE = "batch-cert-rotation:index:CertRotationPool";
 /** The dynamic resource's module and type; Pulumi makes the token `pulumi-nodejs:dynamic/<module>:<type>`. */
 export const CERTIFICATE_MODULE = "batch-cert-rotation";

@@ -2,7 +2,8 @@
 // report the policy check prints. Pure: the CLI in policy/cli.ts does
 // the reading, printing and exit code.
 import type { PlanDocument, PlannedResource } from "./planDocument";
-import { checkStack, KnownIdentity, levelOf, ResourceUnderCheck, StackUnderCheck, TYPES, Violation } from "./rules";
+import { checkStack, KnownIdentity, levelOf, ResourceUnderCheck, StackUnderCheck, Violation } from "./rules";
+import { AZURE_TYPES } from "../components/azureFacts";
 import { isPlainObject } from "../components/json";
 
 type Obj = Record<string, unknown>;
@@ -61,7 +62,7 @@ export function identitiesFromPlan(plan: PlanDocument): KnownIdentity[] {
     if (exported.resourceId || exported.clientId) identities.push(exported);
     for (const resource of plan.resources) {
         const own: unknown = (resource as unknown as Obj).outputs;
-        if (resource.type !== TYPES.identity || !isPlainObject(own)) continue;
+        if (resource.type !== AZURE_TYPES.identity || !isPlainObject(own)) continue;
         identities.push({
             resourceId: optionalString(own.id),
             clientId: optionalString(own.clientId),

@@ -16,9 +16,9 @@ import {
     ResourceUnderCheck,
     RULES,
     StackRule,
-    TYPES,
     Violation,
 } from "./rules";
+import { AZURE_TYPES } from "../components/azureFacts";
 
 export const POLICY_PACK_NAME = "batch-cert-rotation-guardrails";
 
@@ -52,9 +52,9 @@ function toResourceValidationPolicy(rule: ResourceRule): ResourceValidationPolic
  * principal IDs) and which pools take it in their `identity` property.
  */
 export function identitiesFromStack(resources: PolicyResource[]): KnownIdentity[] {
-    const pools = resources.filter((r) => r.type === TYPES.pool);
+    const pools = resources.filter((r) => r.type === AZURE_TYPES.pool);
     return resources
-        .filter((r) => r.type === TYPES.identity)
+        .filter((r) => r.type === AZURE_TYPES.identity)
         .map((identity) => {
             const props = asRecord(identity.props);
             const attachedTo = pools

@@ -7,7 +7,7 @@
 // pack hands rules a proxy that throws on unknown values, and touching an
 // unrelated unknown field would stop a rule that could otherwise have run.
 
-import { KEY_VAULT_SECRETS_USER, RETIRED_NODE_AGENT_SKUS as RETIRED_SKUS } from "../components/azureFacts";
+import { AZURE_TYPES, KEY_VAULT_SECRETS_USER, RETIRED_NODE_AGENT_SKUS as RETIRED_SKUS } from "../components/azureFacts";
 import { isPlainObject } from "../components/json";
 
 export type EnforcementLevel = "mandatory" | "advisory";
@@ -68,15 +68,6 @@ export interface StackRule extends RuleInfo {
 export type Rule = ResourceRule | StackRule;
 
 // ---- resource types -------------------------------------------------------
-
-export const TYPES = {
-    pool: "azure-native:batch:Pool",
-    vault: "azure-native:keyvault:Vault",
-    accessPolicy: "azure-native:keyvault:AccessPolicy",
-    roleAssignment: "azure-native:authorization:RoleAssignment",
-    identity: "azure-native:managedidentity:UserAssignedIdentity",
-    privateEndpoint: "azure-native:network:PrivateEndpoint",
-} as const;
 
 /** The certificate is a dynamic resource: `pulumi-nodejs:dynamic/<module>:KeyVaultCertificate`. */
 export function isCertificateType(type: string): boolean {
@@ -256,9 +247,9 @@ function accessPolicyEntries(resource: ResourceUnderCheck): AccessPolicyEntry[] 
     const bodies = [resource.inputs, ...(resource.request ? [resource.request.body] : [])];
     const entries: unknown[] = [];
     for (const body of bodies) {
-        if (resource.type === TYPES.vault) {
+        if (resource.type === AZURE_TYPES.vault) {
             entries.push(...arr(obj(body.properties)?.accessPolicies));
-        } else if (resource.type === TYPES.accessPolicy) {
+        } else if (resource.type === AZURE_TYPES.accessPolicy) {
             // SDK inputs: `policy`; ARM body of `accessPolicies/add`: `properties.accessPolicies[]`.
             if (body.policy !== undefined) entries.push(body.policy);
             entries.push(...arr(obj(body.properties)?.accessPolicies));
@@ -347,7 +338,7 @@ const versionlessSecretUrl = resourceRule({
     description:
         "Every certificate the Key Vault VM extension observes is a versionless secret URL " +
         "(https://<vault host>/secrets/<name>): a version segment pins nodes to one version, so renewals never reach them.",
-    appliesTo: isType(TYPES.pool),
+    appliesTo: isType(AZURE_TYPES.pool),
 }, (resource, fail) => {
     const out: Violation[] = [];
     for (const view of poolViews(resource)) {
@@ -370,7 +361,7 @@ const msiClientIdSet = resourceRule({
     description:
         "When the pool carries a user-assigned identity, the Key Vault extension names it in " +
         "authenticationSettings.msiClientId; without it the extension cannot pick the identity and every fetch fails.",
-    appliesTo: isType(TYPES.pool),
+    appliesTo: isType(AZURE_TYPES.pool),
 }, (resource, fail) => {
     const out: Violation[] = [];
     for (const view of poolViews(resource)) {
@@ -397,7 +388,7 @@ const extensionMatchesOs = resourceRule({
     description:
         "The Key Vault extension type matches the pool's OS: KeyVaultForWindows for batch.node.windows* node agents, " +
         "KeyVaultForLinux for every other (Linux) node agent.",
-    appliesTo: isType(TYPES.pool),
+    appliesTo: isType(AZURE_TYPES.pool),
 }, (resource, fail) => {
     const out: Violation[] = [];
     for (const view of poolViews(resource)) {
@@ -420,7 +411,7 @@ const noAllOrPurge = resourceRule({
     description:
         "No Key Vault access policy (inline in a vault or a keyvault.AccessPolicy resource) grants `all` or `purge` " +
         "on keys, secrets, certificates or storage.",
-    appliesTo: (type) => type === TYPES.vault || type === TYPES.accessPolicy,
+    appliesTo: (type) => type === AZURE_TYPES.vault || type === AZURE_TYPES.accessPolicy,
 }, (resource, fail) => {
     const out: Violation[] = [];
     for (const entry of accessPolicyEntries(resource)) {
@@ -441,7 +432,7 @@ const softDelete = resourceRule({
     level: "mandatory",
     anchor: "PSRule AZR-000124 (Azure.KeyVault.SoftDelete); Checkov CKV_AZURE_42; Azure Policy 1e66c121-a66a-4b1f-9b83-0fd99bf0fc2d",
     description: "Every vault keeps soft delete on (`properties.enableSoftDelete` is not false).",
-    appliesTo: isType(TYPES.vault),
+    appliesTo: isType(AZURE_TYPES.vault),
 }, (resource, fail) => {
     const out = vaultViews(resource)
         .filter((view) => view.properties.enableSoftDelete === false)
@@ -544,7 +535,7 @@ const msiClientIdAttached = stackRule({
         "another identity's client ID cannot sign in on the node. Checked when the identities' client IDs are known.",
 }, (stack, fail) => {
     const out: Violation[] = [];
-    for (const pool of stack.resources.filter((r) => r.type === TYPES.pool)) {
+    for (const pool of stack.resources.filter((r) => r.type === AZURE_TYPES.pool)) {
         const views = poolViews(pool);
         const known = attachedIdentities(pool, views, stack.identities)
             .map((i) => i.clientId)
@@ -582,7 +573,7 @@ const poolIdentityReadOnly = stackRule({
         "Checked when the identity's principal ID is known.",
 }, (stack, fail) => {
     const principals = new Set<string>();
-    for (const pool of stack.resources.filter((r) => r.type === TYPES.pool)) {
+    for (const pool of stack.resources.filter((r) => r.type === AZURE_TYPES.pool)) {
         for (const identity of attachedIdentities(pool, poolViews(pool), stack.identities)) {
             if (identity.principalId) principals.add(identity.principalId.toLowerCase());
         }
@@ -591,7 +582,7 @@ const poolIdentityReadOnly = stackRule({
     const isPoolPrincipal = (id: unknown) => typeof id === "string" && principals.has(id.toLowerCase());
     const out: Violation[] = [];
     for (const resource of stack.resources) {
-        if (resource.type === TYPES.vault || resource.type === TYPES.accessPolicy) {
+        if (resource.type === AZURE_TYPES.vault || resource.type === AZURE_TYPES.accessPolicy) {
             for (const entry of accessPolicyEntries(resource)) {
                 if (!isPoolPrincipal(entry.objectId)) continue;
                 for (const kind of PERMISSION_KINDS) {
@@ -606,7 +597,7 @@ const poolIdentityReadOnly = stackRule({
                 }
             }
         }
-        if (resource.type === TYPES.roleAssignment) {
+        if (resource.type === AZURE_TYPES.roleAssignment) {
             const bodies = [resource.inputs, ...(resource.request ? [obj(resource.request.body.properties) ?? {}] : [])];
             for (const body of bodies) {
                 if (!isPoolPrincipal(body.principalId)) continue;
@@ -651,7 +642,7 @@ function vaultFirewalls(vault: ResourceUnderCheck): VaultFirewall[] {
 /** The subnets of the stack's private endpoints to this vault (group `vault`); an endpoint whose target is not yet known counts. */
 function vaultEndpointSubnets(stack: StackUnderCheck, vaultName: string | undefined): string[] {
     const out: string[] = [];
-    for (const endpoint of stack.resources.filter((r) => r.type === TYPES.privateEndpoint)) {
+    for (const endpoint of stack.resources.filter((r) => r.type === AZURE_TYPES.privateEndpoint)) {
         const bodies = [endpoint.inputs, ...(endpoint.request ? [obj(endpoint.request.body.properties) ?? {}] : [])];
         for (const body of bodies) {
             const subnet = str(obj(body.subnet)?.id);
@@ -671,7 +662,7 @@ function vaultEndpointSubnets(stack: StackUnderCheck, vaultName: string | undefi
 
 /** Pools that observe a certificate of this vault (by its host name); every pool when the vault's name isn't known. */
 function poolsOfVault(stack: StackUnderCheck, vaultName: string | undefined): ResourceUnderCheck[] {
-    const pools = stack.resources.filter((r) => r.type === TYPES.pool);
+    const pools = stack.resources.filter((r) => r.type === AZURE_TYPES.pool);
     if (vaultName === undefined) return pools;
     const host = `https://${vaultName.toLowerCase()}.`;
     return pools.filter((pool) => poolViews(pool).some((view) => keyVaultExtensions(view).some((ext) =>
@@ -688,7 +679,7 @@ const denyAdmitsPools = stackRule({
         "the pool's virtual network. Otherwise the nodes' first sync fails and they never become usable.",
 }, (stack, fail) => {
     const out: Violation[] = [];
-    for (const vault of stack.resources.filter((r) => r.type === TYPES.vault)) {
+    for (const vault of stack.resources.filter((r) => r.type === AZURE_TYPES.vault)) {
         for (const firewall of vaultFirewalls(vault).filter((f) => f.denies)) {
             const endpointNetworks = vaultEndpointSubnets(stack, firewall.vaultName).map(virtualNetworkOf);
             for (const pool of poolsOfVault(stack, firewall.vaultName)) {
@@ -722,7 +713,7 @@ const purgeProtection = resourceRule({
     level: "advisory",
     anchor: "PSRule AZR-000125 (Azure.KeyVault.PurgeProtect); Checkov CKV_AZURE_110 (and CKV_AZURE_42); Azure Policy 0b60c0b2-2dc2-4e1c-b5c9-abbed971de53",
     description: "Vaults have purge protection on (`properties.enablePurgeProtection: true`).",
-    appliesTo: isType(TYPES.vault),
+    appliesTo: isType(AZURE_TYPES.vault),
 }, (resource, fail) => {
     const out = vaultViews(resource)
         .filter((view) => view.properties.enablePurgeProtection !== true)
@@ -737,7 +728,7 @@ const rbacAuthorization = resourceRule({
     level: "advisory",
     anchor: "PSRule AZR-000388 (Azure.KeyVault.RBAC); Azure Policy 12d4fa5e-1f9f-4c21-97a9-b99b3c6611b5",
     description: "Vaults use Azure RBAC for data-plane authorization (`properties.enableRbacAuthorization: true`).",
-    appliesTo: isType(TYPES.vault),
+    appliesTo: isType(AZURE_TYPES.vault),
 }, (resource, fail) => {
     const out = vaultViews(resource)
         .filter((view) => view.properties.enableRbacAuthorization !== true)
@@ -752,7 +743,7 @@ const networkDefaultDeny = resourceRule({
     level: "advisory",
     anchor: "PSRule AZR-000355 (Azure.KeyVault.Firewall); Checkov CKV_AZURE_109; Azure Policy 55615ac9-af46-4a59-874e-391cc3dfb490",
     description: "Vaults deny network access by default (`properties.networkAcls.defaultAction: Deny`) and allow named networks only.",
-    appliesTo: isType(TYPES.vault),
+    appliesTo: isType(AZURE_TYPES.vault),
 }, (resource, fail) => {
     const out = vaultViews(resource)
         .map((view) => obj(view.properties.networkAcls)?.defaultAction)
@@ -785,7 +776,7 @@ const pollingMax3600 = resourceRule({
     level: "advisory",
     anchor: "Key Vault VM extension for Windows docs (pollingIntervalInS 300-3600 in 4.0)",
     description: "The extension polls at least hourly (`pollingIntervalInS` ≤ 3600), so a renewed certificate reaches nodes promptly.",
-    appliesTo: isType(TYPES.pool),
+    appliesTo: isType(AZURE_TYPES.pool),
 }, (resource, fail) => {
     const out: Violation[] = [];
     for (const view of poolViews(resource)) {
@@ -805,7 +796,7 @@ const simplifiedCommunication = resourceRule({
     level: "advisory",
     anchor: "Azure Batch docs: classic node communication retires 2026-03-31 (simplified-compute-node-communication)",
     description: "Pools use the Simplified node communication mode (`targetNodeCommunicationMode: Simplified`).",
-    appliesTo: isType(TYPES.pool),
+    appliesTo: isType(AZURE_TYPES.pool),
 }, (resource, fail) => {
     const out = poolViews(resource)
         .filter((view) => !(typeof view.targetNodeCommunicationMode === "string" &&
@@ -821,7 +812,7 @@ const nodeAgentNotRetired = resourceRule({
     level: "advisory",
     anchor: "Azure/Batch retirement notices (e.g. #169 CentOS 7); Ubuntu 20.04 support ended 2025-04-23",
     description: `The pool's node agent SKU is not one Batch has retired (${RETIRED_NODE_AGENT_SKUS.join(", ")}).`,
-    appliesTo: isType(TYPES.pool),
+    appliesTo: isType(AZURE_TYPES.pool),
 }, (resource, fail) => {
     const out = poolViews(resource)
         .filter((view) => view.nodeAgentSkuId !== undefined &&

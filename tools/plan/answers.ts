@@ -4,7 +4,7 @@
 // can't drift apart.
 
 import { deterministicGuid } from "../../components/naming";
-import { CERTIFICATE_TYPE } from "../../components/azureFacts";
+import { AZURE_TYPES, CERTIFICATE_TYPE } from "../../components/azureFacts";
 import { ARM_ENDPOINT, renderRequest } from "./render";
 
 export const FAKE_SUBSCRIPTION_ID = deterministicGuid("plan", "subscription");
@@ -40,7 +40,7 @@ function armId(type: string, inputs: State): string | undefined {
 export function resourceAnswer(type: string, name: string, inputs: State): { id: string | undefined; state: State } {
     const id = armId(type, inputs);
     switch (type) {
-        case "azure-native:managedidentity:UserAssignedIdentity":
+        case AZURE_TYPES.identity:
             return {
                 id,
                 state: {
@@ -51,23 +51,23 @@ export function resourceAnswer(type: string, name: string, inputs: State): { id:
                     tenantId: FAKE_TENANT_ID,
                 },
             };
-        case "azure-native:keyvault:Vault": {
+        case AZURE_TYPES.vault: {
             const vaultName = String(inputs.vaultName);
             const properties = (inputs.properties ?? {}) as State;
             return { id, state: { ...inputs, name: vaultName, properties: { ...properties, vaultUri: vaultUri(vaultName, String(inputs.location)) } } };
         }
-        case "azure-native:batch:BatchAccount":
+        case AZURE_TYPES.batchAccount:
             return {
                 id,
                 state: { ...inputs, name: inputs.accountName, accountEndpoint: `${String(inputs.accountName)}.${String(inputs.location)}.batch.azure.com` },
             };
-        case "azure-native:batch:Pool":
+        case AZURE_TYPES.pool:
             return { id, state: { ...inputs, name: inputs.poolName } };
-        case "azure-native:resources:ResourceGroup":
+        case AZURE_TYPES.resourceGroup:
             return { id, state: { ...inputs, name: inputs.resourceGroupName } };
-        case "azure-native:authorization:RoleAssignment":
+        case AZURE_TYPES.roleAssignment:
             return { id, state: { ...inputs, name: inputs.roleAssignmentName } };
-        case "azure-native:network:PrivateEndpoint": {
+        case AZURE_TYPES.privateEndpoint: {
             // Azure gives the endpoint a NIC in its subnet and one private address for the vault's name.
             const endpointName = String(inputs.privateEndpointName);
             const group = String(inputs.resourceGroupName);
@@ -85,11 +85,11 @@ export function resourceAnswer(type: string, name: string, inputs: State): { id:
                 },
             };
         }
-        case "azure-native:network:PrivateDnsZoneGroup":
+        case AZURE_TYPES.privateDnsZoneGroup:
             return { id, state: { ...inputs, name: inputs.privateDnsZoneGroupName, provisioningState: "Succeeded" } };
-        case "azure-native:privatedns:PrivateZone":
+        case AZURE_TYPES.privateZone:
             return { id, state: { ...inputs, name: inputs.privateZoneName, provisioningState: "Succeeded" } };
-        case "azure-native:privatedns:VirtualNetworkLink":
+        case AZURE_TYPES.virtualNetworkLink:
             return {
                 id,
                 state: { ...inputs, name: inputs.virtualNetworkLinkName, provisioningState: "Succeeded", virtualNetworkLinkState: "Completed" },

@@ -4,7 +4,7 @@
 // the rest nests under "properties". The plan's JSON carries these so that
 // reviewers and tests see exactly what Azure will receive.
 
-import { CERTIFICATE_TYPE, COMPONENT_TYPE } from "../../components/azureFacts";
+import { AZURE_TYPES, CERTIFICATE_TYPE, COMPONENT_TYPE } from "../../components/azureFacts";
 import { renderCertificateCreateRequest } from "../../components/certificatePolicy";
 import type { CertificateSpec } from "../../components/types";
 import type { RenderedRequest } from "../../policy/planDocument";
@@ -13,17 +13,17 @@ export const ARM_ENDPOINT = "https://management.azure.com";
 
 /** Azure REST API versions the installed azure-native SDK uses (its docs: "Uses Azure REST API version ..."). */
 export const API_VERSIONS = {
-    "azure-native:resources:ResourceGroup": "2024-03-01",
-    "azure-native:batch:BatchAccount": "2024-07-01",
-    "azure-native:batch:Pool": "2024-07-01",
-    "azure-native:managedidentity:UserAssignedIdentity": "2023-01-31",
-    "azure-native:keyvault:Vault": "2024-11-01",
-    "azure-native:keyvault:AccessPolicy": "2024-11-01",
-    "azure-native:authorization:RoleAssignment": "2022-04-01",
-    "azure-native:network:PrivateEndpoint": "2024-05-01",
-    "azure-native:network:PrivateDnsZoneGroup": "2024-05-01",
-    "azure-native:privatedns:PrivateZone": "2024-06-01",
-    "azure-native:privatedns:VirtualNetworkLink": "2024-06-01",
+    [AZURE_TYPES.resourceGroup]: "2024-03-01",
+    [AZURE_TYPES.batchAccount]: "2024-07-01",
+    [AZURE_TYPES.pool]: "2024-07-01",
+    [AZURE_TYPES.identity]: "2023-01-31",
+    [AZURE_TYPES.vault]: "2024-11-01",
+    [AZURE_TYPES.accessPolicy]: "2024-11-01",
+    [AZURE_TYPES.roleAssignment]: "2022-04-01",
+    [AZURE_TYPES.privateEndpoint]: "2024-05-01",
+    [AZURE_TYPES.privateDnsZoneGroup]: "2024-05-01",
+    [AZURE_TYPES.privateZone]: "2024-06-01",
+    [AZURE_TYPES.virtualNetworkLink]: "2024-06-01",
 } as const;
 
 export { CERTIFICATE_TYPE };
@@ -34,17 +34,17 @@ export { CERTIFICATE_TYPE };
  * the path forces a new resource).
  */
 export const PATH_PARAMETERS: Readonly<Record<string, readonly string[]>> = {
-    "azure-native:resources:ResourceGroup": ["resourceGroupName"],
-    "azure-native:batch:BatchAccount": ["resourceGroupName", "accountName"],
-    "azure-native:batch:Pool": ["resourceGroupName", "accountName", "poolName"],
-    "azure-native:managedidentity:UserAssignedIdentity": ["resourceGroupName", "resourceName"],
-    "azure-native:keyvault:Vault": ["resourceGroupName", "vaultName"],
-    "azure-native:keyvault:AccessPolicy": ["resourceGroupName", "vaultName"],
-    "azure-native:authorization:RoleAssignment": ["scope", "roleAssignmentName"],
-    "azure-native:network:PrivateEndpoint": ["resourceGroupName", "privateEndpointName"],
-    "azure-native:network:PrivateDnsZoneGroup": ["resourceGroupName", "privateEndpointName", "privateDnsZoneGroupName"],
-    "azure-native:privatedns:PrivateZone": ["resourceGroupName", "privateZoneName"],
-    "azure-native:privatedns:VirtualNetworkLink": ["resourceGroupName", "privateZoneName", "virtualNetworkLinkName"],
+    [AZURE_TYPES.resourceGroup]: ["resourceGroupName"],
+    [AZURE_TYPES.batchAccount]: ["resourceGroupName", "accountName"],
+    [AZURE_TYPES.pool]: ["resourceGroupName", "accountName", "poolName"],
+    [AZURE_TYPES.identity]: ["resourceGroupName", "resourceName"],
+    [AZURE_TYPES.vault]: ["resourceGroupName", "vaultName"],
+    [AZURE_TYPES.accessPolicy]: ["resourceGroupName", "vaultName"],
+    [AZURE_TYPES.roleAssignment]: ["scope", "roleAssignmentName"],
+    [AZURE_TYPES.privateEndpoint]: ["resourceGroupName", "privateEndpointName"],
+    [AZURE_TYPES.privateDnsZoneGroup]: ["resourceGroupName", "privateEndpointName", "privateDnsZoneGroupName"],
+    [AZURE_TYPES.privateZone]: ["resourceGroupName", "privateZoneName"],
+    [AZURE_TYPES.virtualNetworkLink]: ["resourceGroupName", "privateZoneName", "virtualNetworkLinkName"],
 };
 
 function pathParameters(type: keyof typeof API_VERSIONS): readonly string[] {
@@ -121,32 +121,32 @@ export function renderRequest(type: string, inputs: Inputs, subscriptionId: stri
         case "pulumi:pulumi:Stack":
         case COMPONENT_TYPE:
             return undefined;
-        case "azure-native:resources:ResourceGroup":
+        case AZURE_TYPES.resourceGroup:
             return put(`/subscriptions/${subscriptionId}/resourcegroups/${str(inputs, "resourceGroupName")}`,
                 API_VERSIONS[type], envelope(inputs, pathParameters(type)));
-        case "azure-native:batch:BatchAccount":
+        case AZURE_TYPES.batchAccount:
             return put(`${groupPath(subscriptionId, inputs)}/providers/Microsoft.Batch/batchAccounts/${str(inputs, "accountName")}`,
                 API_VERSIONS[type], envelope(inputs, pathParameters(type)));
-        case "azure-native:batch:Pool":
+        case AZURE_TYPES.pool:
             return put(`${groupPath(subscriptionId, inputs)}/providers/Microsoft.Batch/batchAccounts/${str(inputs, "accountName")}` +
                 `/pools/${str(inputs, "poolName")}`, API_VERSIONS[type], envelope(inputs, pathParameters(type)));
-        case "azure-native:managedidentity:UserAssignedIdentity":
+        case AZURE_TYPES.identity:
             return put(`${groupPath(subscriptionId, inputs)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/` +
                 str(inputs, "resourceName"), API_VERSIONS[type], envelope(inputs, pathParameters(type)));
-        case "azure-native:keyvault:Vault": {
+        case AZURE_TYPES.vault: {
             // Vault inputs already nest their properties.
             const { location, tags, properties } = inputs;
             return put(`${groupPath(subscriptionId, inputs)}/providers/Microsoft.KeyVault/vaults/${str(inputs, "vaultName")}`,
                 API_VERSIONS[type], omit({ location, tags, properties }, []));
         }
-        case "azure-native:keyvault:AccessPolicy":
+        case AZURE_TYPES.accessPolicy:
             // The provider adds one entry without touching the others: the vault's accessPolicies/add action.
             return put(`${groupPath(subscriptionId, inputs)}/providers/Microsoft.KeyVault/vaults/${str(inputs, "vaultName")}` +
                 "/accessPolicies/add", API_VERSIONS[type], { properties: { accessPolicies: [inputs.policy] } });
-        case "azure-native:authorization:RoleAssignment":
+        case AZURE_TYPES.roleAssignment:
             return put(`${str(inputs, "scope")}/providers/Microsoft.Authorization/roleAssignments/${str(inputs, "roleAssignmentName")}`,
                 API_VERSIONS[type], { properties: omit(inputs, pathParameters(type)) });
-        case "azure-native:network:PrivateEndpoint": {
+        case AZURE_TYPES.privateEndpoint: {
             const { privateLinkServiceConnections, subnet, ...rest } = inputs;
             // The subnet is a reference by ID; the SDK's defaults for it nest under its properties, as ARM's Subnet has them.
             const [armSubnet] = subResourcesById([subnet]);
@@ -154,14 +154,14 @@ export function renderRequest(type: string, inputs: Inputs, subscriptionId: stri
                 API_VERSIONS[type], envelope({ ...rest, subnet: armSubnet, privateLinkServiceConnections: subResources(privateLinkServiceConnections) },
                     pathParameters(type)));
         }
-        case "azure-native:network:PrivateDnsZoneGroup":
+        case AZURE_TYPES.privateDnsZoneGroup:
             return put(`${groupPath(subscriptionId, inputs)}/providers/Microsoft.Network/privateEndpoints/${str(inputs, "privateEndpointName")}` +
                 `/privateDnsZoneGroups/${str(inputs, "privateDnsZoneGroupName")}`, API_VERSIONS[type],
             { properties: { privateDnsZoneConfigs: subResources(inputs.privateDnsZoneConfigs) } });
-        case "azure-native:privatedns:PrivateZone":
+        case AZURE_TYPES.privateZone:
             return put(`${groupPath(subscriptionId, inputs)}/providers/Microsoft.Network/privateDnsZones/${str(inputs, "privateZoneName")}`,
                 API_VERSIONS[type], envelope(inputs, pathParameters(type)));
-        case "azure-native:privatedns:VirtualNetworkLink":
+        case AZURE_TYPES.virtualNetworkLink:
             return put(`${groupPath(subscriptionId, inputs)}/providers/Microsoft.Network/privateDnsZones/${str(inputs, "privateZoneName")}` +
                 `/virtualNetworkLinks/${str(inputs, "virtualNetworkLinkName")}`, API_VERSIONS[type], envelope(inputs, pathParameters(type)));
         case CERTIFICATE_TYPE: {

@@ -1,6 +1,7 @@
 // The plan as a reader wants it: the resource tree, what each waits for, and
 // what would force the pool to be replaced.
 
+import { AZURE_TYPES } from "../../components/azureFacts";
 import { POOL_REPLACE_ON_CHANGES } from "../../components/pool";
 import type { PlanDocument, PlannedResource } from "../../policy/planDocument";
 
@@ -9,7 +10,7 @@ function label(r: PlannedResource): string {
 }
 
 function replacementNote(r: PlannedResource): string | undefined {
-    if (r.type !== "azure-native:batch:Pool") return undefined;
+    if (r.type !== AZURE_TYPES.pool) return undefined;
     if (r.options.deleteBeforeReplace) {
         return `replaced (delete first: pinned name ${String(r.inputs.poolName)}) when ${r.options.replaceOnChanges.join(", ")} change`;
     }

@@ -4,7 +4,7 @@
 
 import type { PlanDocument } from "../../policy/planDocument";
 import { SpecValidator, type RestCall } from "./specValidator";
-import { CERTIFICATE_TYPE } from "../../components/azureFacts";
+import { AZURE_TYPES, CERTIFICATE_TYPE } from "../../components/azureFacts";
 
 export interface SpecBinding {
     /** Pulumi type token of the planned resource. */
@@ -24,14 +24,14 @@ const PRIVATE_DNS_SPEC = "network/privatedns/resource-manager/Microsoft.Network/
 
 export const SPEC_BINDINGS: readonly SpecBinding[] = [
     {
-        resourceType: "azure-native:batch:Pool",
+        resourceType: AZURE_TYPES.pool,
         specFile: "batch-2024-07-01/BatchManagement.json",
         operationId: "Pool_Create",
         apiVersion: "2024-07-01",
         requiredInEveryPlan: true,
     },
     {
-        resourceType: "azure-native:keyvault:Vault",
+        resourceType: AZURE_TYPES.vault,
         specFile: "keyvault/keyvault-2024-11-01.json",
         operationId: "Vaults_CreateOrUpdate",
         apiVersion: "2024-11-01",
@@ -47,7 +47,7 @@ export const SPEC_BINDINGS: readonly SpecBinding[] = [
     },
     // Present only on access-policy vaults.
     {
-        resourceType: "azure-native:keyvault:AccessPolicy",
+        resourceType: AZURE_TYPES.accessPolicy,
         specFile: "keyvault/keyvault-2024-11-01.json",
         operationId: "Vaults_UpdateAccessPolicy",
         apiVersion: "2024-11-01",
@@ -55,28 +55,28 @@ export const SPEC_BINDINGS: readonly SpecBinding[] = [
     },
     // Present only on a vault with keyVault.network.privateEndpoint; the zone and its link only when no zone is given.
     {
-        resourceType: "azure-native:network:PrivateEndpoint",
+        resourceType: AZURE_TYPES.privateEndpoint,
         specFile: PRIVATE_ENDPOINT_SPEC,
         operationId: "PrivateEndpoints_CreateOrUpdate",
         apiVersion: "2024-05-01",
         requiredInEveryPlan: false,
     },
     {
-        resourceType: "azure-native:network:PrivateDnsZoneGroup",
+        resourceType: AZURE_TYPES.privateDnsZoneGroup,
         specFile: PRIVATE_ENDPOINT_SPEC,
         operationId: "PrivateDnsZoneGroups_CreateOrUpdate",
         apiVersion: "2024-05-01",
         requiredInEveryPlan: false,
     },
     {
-        resourceType: "azure-native:privatedns:PrivateZone",
+        resourceType: AZURE_TYPES.privateZone,
         specFile: PRIVATE_DNS_SPEC,
         operationId: "PrivateZones_CreateOrUpdate",
         apiVersion: "2024-06-01",
         requiredInEveryPlan: false,
     },
     {
-        resourceType: "azure-native:privatedns:VirtualNetworkLink",
+        resourceType: AZURE_TYPES.virtualNetworkLink,
         specFile: PRIVATE_DNS_SPEC,
         operationId: "VirtualNetworkLinks_CreateOrUpdate",
         apiVersion: "2024-06-01",
@@ -91,10 +91,10 @@ export const SPEC_BINDINGS: readonly SpecBinding[] = [
  * can't go unchecked unnoticed.
  */
 export const UNCHECKED_TYPES: readonly string[] = [
-    "azure-native:resources:ResourceGroup",
-    "azure-native:batch:BatchAccount",
-    "azure-native:managedidentity:UserAssignedIdentity",
-    "azure-native:authorization:RoleAssignment",
+    AZURE_TYPES.resourceGroup,
+    AZURE_TYPES.batchAccount,
+    AZURE_TYPES.identity,
+    AZURE_TYPES.roleAssignment,
 ];
 
 /** Loads the spec files the bindings name, each once. */
