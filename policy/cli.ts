@@ -1,9 +1,9 @@
 // `npm run policy -- --plan FILE`: the policy pack's rules over an offline plan
 // (written by `npm run plan -- --json FILE`), without Pulumi or Azure.
 // Exit codes: 0 no mandatory violation; 1 a mandatory rule failed; 2 bad usage or unreadable plan.
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { checkPlan, formatReport, parsePlanDocument } from "./plan";
+import { checkPlan, formatReport } from "./plan";
+import { readPlanFile } from "./planDocument";
 
 const USAGE = "usage: npm run policy -- --plan FILE   (FILE from `npm run plan -- --json FILE`)";
 
@@ -38,28 +38,11 @@ function diagnose(argv: string[], error: unknown): Error {
     return new Error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
 }
 
-function readPlan(path: string): unknown {
-    let text: string;
-    try {
-        text = readFileSync(path, "utf8");
-    } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        throw new Error(code === "ENOENT"
-            ? `plan file ${path} does not exist; write it with \`npm run plan -- --json ${path}\``
-            : `cannot read plan file ${path}: ${(error as Error).message}`);
-    }
-    try {
-        return JSON.parse(text);
-    } catch (error) {
-        throw new Error(`plan file ${path} is not valid JSON (${(error as Error).message}); write it with \`npm run plan -- --json ${path}\``);
-    }
-}
-
 function main(argv: string[]): number {
     let plan;
     try {
         const path = planPath(argv);
-        plan = parsePlanDocument(readPlan(path), path);
+        plan = readPlanFile(path);
     } catch (error) {
         console.error(`policy check: ${(error as Error).message}`);
         return 2;

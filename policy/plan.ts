@@ -12,30 +12,6 @@ function optionalString(value: unknown): string | undefined {
     return typeof value === "string" && value !== "" ? value : undefined;
 }
 
-/**
- * Checks that a parsed JSON value has the plan's shape, far enough for the
- * rules to read it; the error names the first field that is wrong.
- */
-export function parsePlanDocument(value: unknown, source: string): PlanDocument {
-    const fail = (what: string): never => {
-        throw new Error(`${source}: ${what}; expected the JSON written by \`npm run plan -- --json FILE\``);
-    };
-    if (!isPlainObject(value)) return fail("the plan is not a JSON object");
-    if (!Array.isArray(value.resources)) return fail("`resources` is missing or not a list");
-    value.resources.forEach((resource: unknown, index: number) => {
-        if (!isPlainObject(resource)) return fail(`resources[${index}] is not an object`);
-        if (typeof resource.type !== "string") return fail(`resources[${index}].type is missing`);
-        if (typeof resource.name !== "string") return fail(`resources[${index}].name is missing`);
-        if (resource.inputs !== undefined && !isPlainObject(resource.inputs)) return fail(`resources[${index}].inputs is not an object`);
-        if (resource.request !== undefined && !(isPlainObject(resource.request) && isPlainObject(resource.request.body))) {
-            return fail(`resources[${index}].request has no body object`);
-        }
-        return undefined;
-    });
-    if (value.outputs !== undefined && !isPlainObject(value.outputs)) return fail("`outputs` is not an object");
-    return value as unknown as PlanDocument;
-}
-
 function toResource(resource: PlannedResource): ResourceUnderCheck {
     return {
         type: resource.type,

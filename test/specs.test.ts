@@ -99,6 +99,11 @@ void test("npm run check-specs: exit 0 for a valid plan, 1 naming the resource f
         assert.equal(failed.status, 1, failed.stdout);
         assert.match(failed.stderr, /\(azure-native:batch:Pool\) \$\.properties\.vmSzie: Additional properties not allowed: vmSzie/);
         assert.equal(run().status, 2);
+        const notAPlan = path.join(dir, "package.json");
+        writeFileSync(notAPlan, JSON.stringify({ name: "x" }));
+        const refused = run(notAPlan);
+        assert.equal(refused.status, 2);
+        assert.match(refused.stderr, /package\.json: `resources` is missing or not a list; expected the JSON written by `npm run plan -- --json FILE`/);
         const noSpecs = run(good, "--specs", path.join(dir, "nope"));
         assert.equal(noSpecs.status, 2);
         assert.match(noSpecs.stderr, /Azure REST specs folder .*nope does not exist/);

@@ -3,6 +3,7 @@
 // its inputs and the REST call it maps to. No credentials, no network.
 
 import * as pulumi from "@pulumi/pulumi";
+import { isPlainObject } from "../../components/json";
 import { loadStackConfig, type LoadedConfig, SECRET_PLACEHOLDER } from "./config";
 import { AzureMocks, FAKE_SUBSCRIPTION_ID } from "./mocks";
 import { renderRequest } from "./render";
@@ -86,8 +87,7 @@ const SECRET_FIELDS = new Set(["password", "sshPrivateKey"]);
  * the secret fields masked; anything else is masked whole.
  */
 function maskedStructure(value: unknown): unknown {
-    const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
-    if (!Array.isArray(value) || !value.every(isRecord) || !value.some((item) => Object.keys(item).some((k) => SECRET_FIELDS.has(k)))) {
+    if (!Array.isArray(value) || !value.every(isPlainObject) || !value.some((item) => Object.keys(item).some((k) => SECRET_FIELDS.has(k)))) {
         return SECRET_PLACEHOLDER;
     }
     return value.map((item) => Object.fromEntries(Object.entries(item)

@@ -3,23 +3,14 @@
 // OUT) against Azure's REST specs with oav, for CI jobs that keep the plan as
 // an artifact. The specs default to the repository's copies. Exits 1 on any
 // violation or when a plan lacks a pool, vault or certificate request; 2 on
-// usage errors or specs that can't be loaded.
+// usage errors, a file that is not a plan, or specs that can't be loaded.
 
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import type { PlanDocument } from "../../policy/planDocument";
+import { readPlanFile } from "../../policy/planDocument";
 import { checkPlanRequests, loadBoundSpecs, SPEC_BINDINGS } from "./planRequests";
 import { fixturePath } from "../../test/fixtures";
 
 const USAGE = "usage: npm run check-specs -- PLAN.json [PLAN.json ...] [--specs DIR]";
-
-function readPlan(file: string): PlanDocument {
-    const parsed: unknown = JSON.parse(readFileSync(file, "utf8"));
-    if (typeof parsed !== "object" || parsed === null || !Array.isArray((parsed as { resources?: unknown }).resources)) {
-        throw new Error(`${file}: not an offline plan (no "resources" array); write one with npm run plan -- --json ${file}`);
-    }
-    return parsed as PlanDocument;
-}
 
 async function main(argv: string[]): Promise<number> {
     const { values, positionals } = parseArgs({ args: argv, options: { specs: { type: "string" } }, allowPositionals: true, strict: true });
@@ -30,7 +21,7 @@ async function main(argv: string[]): Promise<number> {
     const specs = await loadBoundSpecs(values.specs ?? fixturePath("specs"));
     let failed = false;
     for (const file of positionals) {
-        const { problems, validated, unchecked } = await checkPlanRequests(readPlan(file), specs);
+        const { problems, validated, unchecked } = await checkPlanRequests(readPlanFile(file), specs);
         const missing = SPEC_BINDINGS.filter((binding) => binding.requiredInEveryPlan && validated[binding.resourceType] === 0);
         for (const binding of missing) problems.push(`no ${binding.resourceType} request in the plan: nothing of that kind was checked`);
         const counts = Object.entries(validated).map(([type, count]) => `${type.split(":").pop() ?? type} ${count}`).join(", ");
