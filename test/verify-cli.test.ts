@@ -2,7 +2,6 @@
 // come from the official REST spec examples (test/fixtures/batch-data-plane).
 // Exit-code cases spawn the real command; the rest call main() in-process.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import type { AccessToken, TokenCredential } from "@azure/identity";
 import { tmpdir } from "node:os";
@@ -25,8 +24,8 @@ import { ExitCode } from "../verify/errors";
 import { main, TEST_ENV } from "../verify/main";
 import type { VerifyDeps } from "../verify/run";
 import { parseOutputs } from "../verify/outputs";
+import { spawnVerify, type Run } from "./support/verifyCommand";
 
-const repoRoot = join(__dirname, "..");
 const work = mkdtempSync(join(tmpdir(), "verify-test-"));
 let fileCount = 0;
 
@@ -38,12 +37,6 @@ function outputsFile(content: unknown): string {
 
 function testEnv(fake: FakeAzure): Record<string, string> {
     return { [TEST_ENV.batchUrl]: fake.url, [TEST_ENV.keyVaultUrl]: fake.url, [TEST_ENV.token]: TEST_TOKEN };
-}
-
-interface Run {
-    code: number;
-    stdout: string;
-    stderr: string;
 }
 
 /**
@@ -70,23 +63,6 @@ async function runInProcess(fake: FakeAzure, args: string[], sleeps: number[] = 
         },
     });
     return { code, stdout: out.join("\n"), stderr: err.join("\n") };
-}
-
-/** Spawns the real command as a user would (npx tsx verify/main.ts). */
-function spawnVerify(args: string[], env: Record<string, string>, onSpawn?: (kill: () => void) => void, useNpx = true): Promise<Run> {
-    return new Promise((resolve, reject) => {
-        const [cmd, cmdArgs] = useNpx
-            ? ["npx", ["tsx", "verify/main.ts", ...args]]
-            : [process.execPath, ["--import", "tsx", "verify/main.ts", ...args]];
-        const child = spawn(cmd, cmdArgs, { cwd: repoRoot, env: { ...process.env, ...env } });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-        onSpawn?.(() => child.kill("SIGINT"));
-    });
 }
 
 async function withFake<T>(scenario: Scenario, fn: (fake: FakeAzure) => Promise<T>): Promise<T> {
@@ -155,7 +131,7 @@ describe("verify: spawned command, exit codes", () => {
 
     it("--stack without the pulumi CLI on PATH: clear message, exit 4", async () => {
         // node is started by absolute path; PATH holds only an empty directory, so no pulumi.
-        const run = await spawnVerify(["--stack", "dev"], { PATH: mkdtempSync(join(tmpdir(), "empty-path-")) }, undefined, false);
+        const run = await spawnVerify(["--stack", "dev"], { PATH: mkdtempSync(join(tmpdir(), "empty-path-")) }, { useNpx: false });
         assert.equal(run.code, ExitCode.PulumiNotFound, run.stderr);
         assert.match(run.stderr, /`pulumi` CLI is not on PATH.*--outputs outputs\.json/);
     });
@@ -165,7 +141,7 @@ describe("verify: spawned command, exit codes", () => {
         const fakePulumi = join(bin, "pulumi");
         writeFileSync(fakePulumi, `#!/bin/sh\necho "error: no stack named 'nope' found" >&2\nexit 255\n`);
         chmodSync(fakePulumi, 0o755);
-        const run = await spawnVerify(["--stack", "nope"], { PATH: `${bin}:/usr/bin:/bin` }, undefined, false);
+        const run = await spawnVerify(["--stack", "nope"], { PATH: `${bin}:/usr/bin:/bin` }, { useNpx: false });
         assert.equal(run.code, ExitCode.StackUnavailable, run.stderr);
         assert.match(run.stderr, /stack "nope" is unknown to pulumi \(error: no stack named 'nope' found\)/);
     });
@@ -176,7 +152,7 @@ describe("verify: spawned command, exit codes", () => {
         writeFileSync(join(bin, "pulumi"), `#!/bin/sh\necho "$@" > '${argsLog}'\ncat '${healthyFile}'\n`);
         chmodSync(join(bin, "pulumi"), 0o755);
         await withFake({}, async (fake) => {
-            const run = await spawnVerify(["--stack", "dev"], { ...testEnv(fake), PATH: `${bin}:/usr/bin:/bin` }, undefined, false);
+            const run = await spawnVerify(["--stack", "dev"], { ...testEnv(fake), PATH: `${bin}:/usr/bin:/bin` }, { useNpx: false });
             assert.equal(run.code, ExitCode.Healthy, run.stderr);
         });
         assert.equal(readFileSync(argsLog, "utf8").trim(), "stack output --json --show-secrets --stack dev");
@@ -207,15 +183,14 @@ describe("verify: spawned command, exit codes", () => {
             const run = await spawnVerify(
                 ["--outputs", healthyFile, "--check-files", "--interval", "100ms"],
                 testEnv(fake),
-                (kill) => {
+                { onSpawn: (kill) => {
                     const timer = setInterval(() => {
                         if (fake.requests.some((r) => r.path.endsWith("/addtaskcollection"))) {
                             clearInterval(timer);
                             kill();
                         }
                     }, 20);
-                },
-                false,
+                }, useNpx: false },
             );
             assert.equal(run.code, ExitCode.Interrupted, run.stderr);
             const created = fake.requests.find((r) => r.method === "POST" && r.path === "/jobs");

@@ -7,7 +7,6 @@
 // user runs it, with its test-only transport (verify/testOverrides.ts)
 // carrying its Key Vault requests to the endpoint.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,10 +17,10 @@ import { sampleOutputs, startFakeAzure, TEST_TOKEN, type FakeAzure } from "./fix
 import { certificateSpec } from "./fixtures/certificates";
 import { startKeyVaultEndpoint, type KeyVaultEndpoint } from "./keyvault/endpoint";
 import { checkAnswers } from "./keyvault/recorded";
+import { spawnVerify } from "./support/verifyCommand";
 import { ExitCode } from "../verify/errors";
 import { TEST_ENV } from "../verify/main";
 
-const repoRoot = join(__dirname, "..");
 const work = mkdtempSync(join(tmpdir(), "verify-renewal-"));
 /** The vault and certificate sampleOutputs() names. */
 const VAULT_HOST = "myvault.vault.azure.net";
@@ -31,24 +30,6 @@ const NAME = "selfSignedCert01";
 /** `AABB...` -> `AA:BB:...`, as `openssl x509 -fingerprint` prints it on the node. */
 function colons(thumbprint: string): string {
     return (thumbprint.match(/../g) ?? []).join(":");
-}
-
-interface Run {
-    code: number;
-    stdout: string;
-    stderr: string;
-}
-
-function spawnVerify(args: string[], env: Record<string, string>): Promise<Run> {
-    return new Promise((resolve, reject) => {
-        const child = spawn("npx", ["tsx", "verify/main.ts", ...args], { cwd: repoRoot, env: { ...process.env, ...env } });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    });
 }
 
 describe("verify after a (simulated) renewal on the loopback Key Vault endpoint", () => {
