@@ -11,8 +11,14 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } 
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const CACHE = join(ROOT, ".cache");
+/** V8's compile cache, which tools/run-built.mjs turns on. */
+export const COMPILE_CACHE = join(CACHE, "compile");
+// V8 keeps a compile-cache entry per compiled file and never drops one, and each
+// build's files sit under a new path, so every rebuild adds entries (about 35).
+// Past this many (a full plan makes about 550) it is dropped, costing one slower run.
+export const COMPILE_CACHE_LIMIT = 2000;
 const SOURCE_DIRS = ["components", "components/config", "stack", "tools", "tools/plan"];
 // Besides the sources, the output depends on the options here and on tsconfig.json,
 // which esbuild reads (useDefineForClassFields decides how declared fields compile).
@@ -48,6 +54,9 @@ export async function ensureBuilt() {
     }
     for (const entry of readdirSync(CACHE)) {
         if (/^build(-[0-9a-f]{16})?$/.test(entry) && join(CACHE, entry) !== out) rmSync(join(CACHE, entry), { recursive: true, force: true });
+    }
+    if (existsSync(COMPILE_CACHE) && readdirSync(COMPILE_CACHE, { recursive: true }).length > COMPILE_CACHE_LIMIT) {
+        rmSync(COMPILE_CACHE, { recursive: true, force: true });
     }
     return out;
 }

@@ -8,15 +8,15 @@
 // the cost of reading every SDK module's source map (measured: a fifth longer).
 import * as nodeModule from "node:module";
 import { join } from "node:path";
-import { ensureBuilt, ROOT } from "./build.mjs";
-
-nodeModule.enableCompileCache?.(join(ROOT, ".cache", "compile"));
+import { COMPILE_CACHE, ensureBuilt } from "./build.mjs";
 
 const [entry, ...args] = process.argv.slice(2);
 if (!entry) {
     console.error("usage: node tools/run-built.mjs ENTRY [ARG ...]");
     process.exit(2);
 }
+// Built first: a rebuild may drop the compile cache, which must not be in use then.
 const file = join(await ensureBuilt(), `${entry}.js`);
+nodeModule.enableCompileCache?.(COMPILE_CACHE);
 process.argv = [process.argv[0], file, ...args];
 nodeModule.createRequire(import.meta.url)(file);
