@@ -5,20 +5,29 @@
 // in a separate host, so: SDK packages are require()d inside function bodies
 // (capturing the module object would drag the whole package into the
 // serialized text), and everything reachable from the methods must be plain
-// data or functions. Nothing here ever reads the certificate's secret: outputs
+// data, arrays or functions: a Set or Map arrives empty, a subclass of Error
+// loses its message. The tests run every behaviour against the serialized
+// text in Pulumi's own dynamic-provider process (test/keyvault/shipped.test.ts).
+// Nothing here is for tests only: tests reach their loopback vault as any
+// deployment reaches a vault (proxy, trusted CAs and credential from the
+// environment). Nothing here ever reads the certificate's secret: outputs
 // hold IDs, version, thumbprint and expiry only.
 import type * as pulumi from "@pulumi/pulumi";
-import type { TokenCredential } from "@azure/identity";
-import type { CertificateClient, CertificateClientOptions, KeyVaultCertificateWithPolicy } from "@azure/keyvault-certificates";
+import type { PipelinePolicy } from "@azure/core-rest-pipeline";
+import type { CertificateClient, KeyVaultCertificateWithPolicy } from "@azure/keyvault-certificates";
 import type { CertificateSpec } from "./types";
 import { canonicalJson } from "./json";
 import { KEY_VAULT_API_VERSION, buildCertificatePolicy, versionlessCertificateId, versionlessSecretId } from "./certificatePolicy";
 import {
     RBAC_PROPAGATION_FIX,
     isForbiddenByFirewall,
+    isNamedError,
+    isRetryExhausted,
     isRetryable,
     messageOf,
+    namedError,
     networkFailureCodeOf,
+    responseTextOf,
     retryWithBackoff,
     statusCodeOf,
 } from "./retry";
@@ -58,7 +67,7 @@ export type CertificateClientLike = Pick<
     | "purgeDeletedCertificate"
 >;
 
-export type CertificateClientFactory = (vaultUri: string) => CertificateClientLike;
+export type CertificateClientFactory = (vaultUri: string, options: Pick<CertificateProviderOptions, "requestTimeoutMs">) => CertificateClientLike;
 
 /**
  * Time bounds. The defaults suit Azure; tests pass short ones. These are
@@ -70,6 +79,12 @@ export interface CertificateProviderOptions {
     /** Longest wait for a soft delete or a recovery to complete. */
     deleteTimeoutMs: number;
     pollIntervalMs: number;
+    /**
+     * Longest wait for one HTTP answer. The SDK sets none, so a vault address
+     * that accepts connections and never answers (a firewall appliance, a
+     * half-open proxy) would hold `pulumi up` forever.
+     */
+    requestTimeoutMs: number;
     /** Bounds for retrying 403 (RBAC propagation), 429 and 5xx. */
     retry: { maxAttempts: number; maxTotalWaitMs: number; initialDelayMs: number; maxDelayMs: number };
     sleep?: (ms: number) => Promise<void>;
@@ -80,165 +95,76 @@ export const DEFAULT_PROVIDER_OPTIONS: CertificateProviderOptions = {
     createTimeoutMs: 10 * 60_000,
     deleteTimeoutMs: 3 * 60_000,
     pollIntervalMs: 2_000,
+    requestTimeoutMs: 60_000,
     // Azure documents up to ~10 minutes for role assignments to take effect.
     retry: { maxAttempts: 12, maxTotalWaitMs: 10 * 60_000, initialDelayMs: 5_000, maxDelayMs: 60_000 },
 };
 
-// Test-only switch. The engine suite runs the real resource in Pulumi's
-// dynamic-provider process, where nothing but the environment reaches the
-// client; these variables point it at a loopback Key Vault endpoint with a
-// fixed token, so no test can reach Azure, the instance metadata address or a
-// sign-in host. Stack config cannot set them, and only a loopback address is
-// accepted, so a bearer token never leaves the machine.
-/** `https://127.0.0.1:PORT` of a loopback Key Vault endpoint (tests only). */
-export const TEST_KEYVAULT_ENDPOINT_ENV = "BATCH_CERT_ROTATION_TEST_KEYVAULT_ENDPOINT";
-/** The fixed bearer token sent to that endpoint (tests only). */
-export const TEST_KEYVAULT_TOKEN_ENV = "BATCH_CERT_ROTATION_TEST_KEYVAULT_TOKEN";
-/** Path of the PEM file of the CA that signed the endpoint's TLS certificate; the only CA trusted then. */
-export const TEST_KEYVAULT_CA_ENV = "BATCH_CERT_ROTATION_TEST_KEYVAULT_CA";
-/** JSON of `Partial<CertificateProviderOptions>` (short waits), honoured only with the endpoint set. */
-export const TEST_PROVIDER_OPTIONS_ENV = "BATCH_CERT_ROTATION_TEST_PROVIDER_OPTIONS";
-/** Header carrying the vault host the request was meant for, so the endpoint keeps state per vault. */
-export const TEST_VAULT_HOST_HEADER = "x-batch-cert-rotation-vault-host";
-
-/** Where a test client sends its requests instead of the vault, and how it authenticates there. */
-export interface LoopbackKeyVault {
-    /** `https://127.0.0.1:PORT` (or `localhost`, `[::1]`). */
-    endpoint: string;
-    token: string;
-    /** PEM of the CA the endpoint's certificate chains to; replaces the default trust store. */
-    caPem: string;
-    /** The SDK's own retries (its defaults wait seconds; tests want milliseconds). */
-    sdkRetry?: { maxRetries: number; retryDelayInMs: number; maxRetryDelayInMs: number };
-}
-
-/** The loopback settings from the environment, or undefined when the switch is off (always, outside tests). */
-export function loopbackKeyVaultFromEnv(env: NodeJS.ProcessEnv = process.env): LoopbackKeyVault | undefined {
-    const endpoint = env[TEST_KEYVAULT_ENDPOINT_ENV];
-    if (endpoint === undefined || endpoint === "") {
-        return undefined;
-    }
-    const token = env[TEST_KEYVAULT_TOKEN_ENV];
-    const caPath = env[TEST_KEYVAULT_CA_ENV];
-    if (token === undefined || token === "" || caPath === undefined || caPath === "") {
-        throw new Error(
-            `${TEST_KEYVAULT_ENDPOINT_ENV} is set but ${TEST_KEYVAULT_TOKEN_ENV} and ${TEST_KEYVAULT_CA_ENV} are not both set: ` +
-                "the test-only Key Vault switch needs all three (unset all three to use Azure)",
-        );
-    }
-    // require() inside the body: see the note at the top of this file.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const fs = require("node:fs") as typeof import("node:fs");
-    return { endpoint, token, caPem: fs.readFileSync(caPath, "utf8") };
-}
-
-/** A credential that always answers the same token: the loopback endpoint's, never a real one. */
-export function fixedTokenCredential(token: string): TokenCredential {
-    return {
-        getToken: () => Promise.resolve({ token, expiresOnTimestamp: Date.now() + 60 * 60_000 }),
-    };
-}
-
 /**
- * Client options that send every request to the loopback endpoint while the
- * client keeps the vault's real URL (so IDs, challenge scope and the vault URI
- * in state stay what Azure would give). Shared by the certificate client and
- * the tests' secret client.
+ * The real SDK client, pinned to KEY_VAULT_API_VERSION, signed in through
+ * DefaultAzureCredential (so `AZURE_TOKEN_CREDENTIALS`, a pipeline's
+ * environment credential or `az login` choose the identity) and reaching the
+ * vault the way the process's environment says: `HTTPS_PROXY`/`NO_PROXY`,
+ * `NODE_EXTRA_CA_CERTS` for a TLS-inspecting proxy's CA.
  */
-export function loopbackClientOptions(loopback: LoopbackKeyVault): Pick<
-    CertificateClientOptions,
-    "additionalPolicies" | "tlsOptions" | "disableChallengeResourceVerification" | "retryOptions"
-> {
-    const target = new URL(loopback.endpoint);
-    if (target.protocol !== "https:" || !["127.0.0.1", "localhost", "[::1]"].includes(target.hostname)) {
-        throw new Error(`test Key Vault endpoint ${loopback.endpoint}: must be https:// on a loopback address (127.0.0.1, localhost or [::1])`);
-    }
-    const origin = target.origin;
-    const hostHeader = TEST_VAULT_HOST_HEADER;
-    return {
-        additionalPolicies: [
-            {
-                // perRetry runs after the Key Vault challenge policy, so that policy sees the vault URL.
-                position: "perRetry",
-                policy: {
-                    name: "batchCertRotationLoopbackKeyVault",
-                    async sendRequest(request, next) {
-                        const original = request.url;
-                        const url = new URL(original);
-                        request.headers.set(hostHeader, url.host);
-                        request.url = `${origin}${url.pathname}${url.search}`;
-                        try {
-                            return await next(request);
-                        } finally {
-                            // The challenge policy resends the same request object after a 401.
-                            request.url = original;
-                        }
-                    },
-                },
-            },
-        ],
-        tlsOptions: { ca: loopback.caPem },
-        // The resent request carries the loopback URL, which is no subdomain of vault.azure.net.
-        disableChallengeResourceVerification: true,
-        retryOptions: loopback.sdkRetry ?? { maxRetries: 1, retryDelayInMs: 20, maxRetryDelayInMs: 100 },
-    };
-}
-
-/**
- * The real SDK client, pinned to KEY_VAULT_API_VERSION. Without `loopback`:
- * DefaultAzureCredential, the system's TLS trust and challenge verification on.
- */
-export function createCertificateClient(vaultUri: string, loopback?: LoopbackKeyVault): CertificateClient {
+export function createCertificateClient(vaultUri: string, options: Pick<CertificateProviderOptions, "requestTimeoutMs">): CertificateClient {
     // require() inside the body: see the note at the top of this file.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const certificates = require("@azure/keyvault-certificates") as typeof import("@azure/keyvault-certificates");
-    if (loopback !== undefined) {
-        return new certificates.CertificateClient(vaultUri, fixedTokenCredential(loopback.token), {
-            serviceVersion: KEY_VAULT_API_VERSION,
-            ...loopbackClientOptions(loopback),
-        });
-    }
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const identity = require("@azure/identity") as typeof import("@azure/identity");
-    return new certificates.CertificateClient(vaultUri, new identity.DefaultAzureCredential(), { serviceVersion: KEY_VAULT_API_VERSION });
+    return new certificates.CertificateClient(vaultUri, new identity.DefaultAzureCredential(), {
+        serviceVersion: KEY_VAULT_API_VERSION,
+        additionalPolicies: [{ position: "perRetry", policy: requestTimeoutPolicy(options.requestTimeoutMs) }],
+        // One retry layer, the provider's (withRetry: Retry-After, propagation, the documented
+        // bounds); the SDK's own would multiply every attempt by four and void those bounds.
+        retryOptions: { maxRetries: 0 },
+    });
 }
 
-/** The factory used by the real resource; the test-only switch above is read each time a client is made. */
-export function defaultCertificateClientFactory(vaultUri: string): CertificateClientLike {
-    return createCertificateClient(vaultUri, loopbackKeyVaultFromEnv());
+/**
+ * Bounds each attempt. The SDK reports its own timeout as a bare AbortError,
+ * which reads like a cancellation; this names it as the network failure it is
+ * (code ETIMEDOUT), so the user is told the vault can't be reached.
+ */
+export function requestTimeoutPolicy(timeoutMs: number): PipelinePolicy {
+    return {
+        name: "batchCertRotationRequestTimeout",
+        async sendRequest(request, next) {
+            if (!(request.timeout > 0)) request.timeout = timeoutMs;
+            try {
+                return await next(request);
+            } catch (err) {
+                const cancelled = request.abortSignal?.aborted === true;
+                if (!cancelled && isNamedError(err, "AbortError")) {
+                    throw Object.assign(new Error(`no answer within ${+(request.timeout / 1000).toFixed(1)} s (${request.method} ${new URL(request.url).origin})`), {
+                        code: "ETIMEDOUT",
+                        cause: err,
+                    });
+                }
+                throw err;
+            }
+        },
+    };
 }
 
-/** Short waits for the engine suite, read at call time in the provider process; ignored unless the switch is on. */
-function testOptionsFromEnv(): Partial<CertificateProviderOptions> {
-    const raw = process.env[TEST_PROVIDER_OPTIONS_ENV];
-    if (raw === undefined || raw === "" || !process.env[TEST_KEYVAULT_ENDPOINT_ENV]) {
-        return {};
-    }
-    const parsed = JSON.parse(raw) as Partial<CertificateProviderOptions>;
-    const picked: Partial<CertificateProviderOptions> = {};
-    for (const key of ["createTimeoutMs", "deleteTimeoutMs", "pollIntervalMs"] as const) {
-        if (typeof parsed[key] === "number") {
-            picked[key] = parsed[key];
-        }
-    }
-    if (typeof parsed.retry === "object" && parsed.retry !== null) {
-        picked.retry = { ...DEFAULT_PROVIDER_OPTIONS.retry, ...parsed.retry };
-    }
-    return picked;
+/** The factory used by the real resource. */
+export function defaultCertificateClientFactory(vaultUri: string, options: Pick<CertificateProviderOptions, "requestTimeoutMs">): CertificateClientLike {
+    return createCertificateClient(vaultUri, options);
 }
 
 export function makeCertificateProvider(
     clientFactory: CertificateClientFactory = defaultCertificateClientFactory,
     options: Partial<CertificateProviderOptions> = {},
 ): pulumi.dynamic.ResourceProvider<CertificateInputs, CertificateOutputs> {
-    const resolve = (): CertificateProviderOptions => ({ ...DEFAULT_PROVIDER_OPTIONS, ...testOptionsFromEnv(), ...options });
+    const resolve = (): CertificateProviderOptions => ({ ...DEFAULT_PROVIDER_OPTIONS, ...options });
 
     return {
         async create(inputs: CertificateInputs): Promise<pulumi.dynamic.CreateResult<CertificateOutputs>> {
             const opts = resolve();
             const where = `certificate "${inputs.certificate.name}" in ${inputs.vaultUri}`;
             try {
-                const client = clientFactory(inputs.vaultUri);
+                const client = clientFactory(inputs.vaultUri, opts);
                 const outs = await createOrRecover(client, inputs, opts);
                 return { id: outs.certificateId, outs };
             } catch (err) {
@@ -256,7 +182,7 @@ export function makeCertificateProvider(
             const opts = resolve();
             const name = props.certificate.name;
             const operation = `read certificate "${name}" in ${props.vaultUri}`;
-            const client = clientFactory(props.vaultUri);
+            const client = clientFactory(props.vaultUri, opts);
             let cert: KeyVaultCertificateWithPolicy;
             try {
                 cert = await withRetry(opts, operation, props.vaultUri, () => client.getCertificate(name));
@@ -279,7 +205,7 @@ export function makeCertificateProvider(
             const name = news.certificate.name;
             const where = `certificate "${name}" in ${news.vaultUri}`;
             const vault = news.vaultUri;
-            const client = clientFactory(news.vaultUri);
+            const client = clientFactory(news.vaultUri, opts);
             try {
                 if (policyChanged(olds.certificate, news.certificate)) {
                     // Applies to the next issuance (renewal); the current version is left as is.
@@ -311,7 +237,7 @@ export function makeCertificateProvider(
             const opts = resolve();
             const where = `certificate "${props.certificate.name}" in ${props.vaultUri}`;
             try {
-                await deleteCertificate(clientFactory(props.vaultUri), props, opts);
+                await deleteCertificate(clientFactory(props.vaultUri, opts), props, opts);
             } catch (err) {
                 throw explainFinal(`delete ${where}`, props.vaultUri, err);
             }
@@ -474,30 +400,19 @@ interface BoundedPoller {
     isDone(): boolean;
 }
 
-// Each error class below sets `message` itself: Pulumi serializes this provider's
-// closure, and a serialized subclass of Error calls Error as a plain function,
-// which sets nothing on the instance, so the user saw "error: undefined"
-// (found through the real engine; test/serialization.test.ts keeps it fixed).
-export class PollTimeoutError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.message = message;
-        this.name = "PollTimeoutError";
-    }
+// Plain named errors, never subclasses: see components/retry.ts on what closure serialization does to them.
+/** A bounded wait ran out; the message names what was awaited and the fix. */
+export function pollTimeoutError(message: string): Error {
+    return namedError("PollTimeoutError", message, undefined);
 }
 
 /** An error whose message already names the cause and the fix; passed on unchanged. */
-export class KeyVaultCallError extends Error {
-    constructor(message: string, options: { cause: unknown }) {
-        super(message, options);
-        this.message = message;
-        this.cause = options.cause;
-        this.name = "KeyVaultCallError";
-    }
+export function keyVaultCallError(message: string, cause: unknown): Error {
+    return namedError("KeyVaultCallError", message, cause);
 }
 
 function isExplained(err: unknown): boolean {
-    return err instanceof Error && ["PollTimeoutError", "KeyVaultCallError", "RetryExhaustedError"].includes(err.name);
+    return isNamedError(err, "PollTimeoutError", "KeyVaultCallError", "RetryExhaustedError");
 }
 
 /** Polls until done; past `limitMs` throws the message `describeTimeout` builds. */
@@ -514,35 +429,52 @@ async function pollBounded(
     const started = now();
     while (!poller.isDone()) {
         if (now() - started >= limitMs) {
-            throw new PollTimeoutError(describeTimeout());
+            throw pollTimeoutError(describeTimeout());
         }
         await sleep(opts.pollIntervalMs);
         await withRetry(opts, operation, vaultUri, () => poller.poll());
     }
 }
 
-const UNREACHABLE_FIX = "check the network path from where pulumi runs to the vault, its private DNS zone and its firewall";
+const UNREACHABLE_FIX =
+    "check the network path from where pulumi runs to the vault: DNS (the vault's private DNS zone), its firewall, " +
+    "and the proxy in HTTPS_PROXY/NO_PROXY if one is set";
+
+/** One readable line of an error's message: the first line, capped. */
+function firstLineOf(err: unknown): string {
+    const line = messageOf(err).split(/\r?\n/).find((l) => l.trim() !== "") ?? "";
+    return line.length > 200 ? `${line.slice(0, 200)}...` : line;
+}
+
+function describeUnreachable(code: string, cause: unknown): string {
+    if (code === "PROXY_407") {
+        return "the proxy asks this client to sign in (HTTP 407 Proxy Authentication Required)";
+    }
+    if (code.startsWith("PROXY_")) {
+        // The proxy's own text says why (name not resolved, connection refused); the SDK's message only has the status.
+        return `a proxy or gateway answered HTTP ${code.slice("PROXY_".length)} instead of Key Vault: ${firstLineOf(responseTextOf(cause) ?? cause)}`;
+    }
+    return `${code}: ${firstLineOf(cause)}`;
+}
 
 /**
  * Names what went wrong when Key Vault could not be reached, or its firewall
  * refused us: neither is an issuance, permission or propagation problem.
  */
 function explainAccess(operation: string, vaultUri: string, err: unknown): Error | undefined {
-    const cause = err instanceof Error && err.name === "RetryExhaustedError" ? (err as { lastError?: unknown }).lastError : err;
+    const cause = isRetryExhausted(err) ? err.lastError : err;
     const code = networkFailureCodeOf(cause);
     if (code !== undefined) {
-        return new KeyVaultCallError(
-            `${operation}: can't reach the vault at ${vaultUri} (${code}: ${messageOf(cause)}). Fix: ${UNREACHABLE_FIX}`,
-            { cause: err },
-        );
+        const fix = code === "PROXY_407" ? "give the proxy's credentials in HTTPS_PROXY (http://user:password@host:port), or exempt the vault in NO_PROXY" : UNREACHABLE_FIX;
+        return keyVaultCallError(`${operation}: can't reach the vault at ${vaultUri} (${describeUnreachable(code, cause)}). Fix: ${fix}`, err);
     }
     if (isForbiddenByFirewall(cause)) {
-        const firstLine = messageOf(cause).split(/\r?\n/)[0];
-        return new KeyVaultCallError(
+        const firstLine = firstLineOf(cause);
+        return keyVaultCallError(
             `${operation}: the firewall of vault ${vaultUri} refuses this client's address (Key Vault answered 403 ForbiddenByFirewall: ${firstLine}). ` +
                 "Fix: add the deployer's public IP address to keyVault.network.ipRules, or run pulumi from inside the vault's network " +
                 "(an allowed subnet, or through the vault's private endpoint), then rerun `pulumi up`.",
-            { cause: err },
+            err,
         );
     }
     return undefined;
@@ -562,7 +494,7 @@ function explainFinal(operation: string, vaultUri: string, err: unknown): unknow
         return err;
     }
     const code = typeof (err as { code?: unknown }).code === "string" ? ` ${(err as { code: string }).code}` : "";
-    return new KeyVaultCallError(`${operation}: Key Vault answered ${status}${code} (${messageOf(err)}). Fix: ${fixForStatus(status)}`, { cause: err });
+    return keyVaultCallError(`${operation}: Key Vault answered ${status}${code} (${messageOf(err)}). Fix: ${fixForStatus(status)}`, err);
 }
 
 function fixForStatus(status: number): string {

@@ -22,20 +22,35 @@ export interface RetryOptions {
     now?: () => number;
 }
 
+// Errors are plain `Error` objects told apart by `name`, never subclasses and
+// never `instanceof`: `pulumi up` runs this code from Pulumi's closure
+// serialization, which rebuilds a subclass of Error without Error's behaviour
+// (its message was lost, then `instanceof Error` failed and the user read
+// "issuance failed ([object Object])"; test/keyvault/provider.test.ts runs
+// every behaviour on the serialized provider).
+
+/** A plain Error with a name (and fields) of ours. */
+export function namedError<T extends object>(name: string, message: string, cause: unknown, fields?: T): Error & T {
+    const err = new Error(message, { cause });
+    err.name = name;
+    return Object.assign(err, fields);
+}
+
+/** Whether `err` is an error (from any realm, or serialized code) named one of `names`. */
+export function isNamedError(err: unknown, ...names: string[]): err is Error {
+    return typeof err === "object" && err !== null && typeof (err as { name?: unknown }).name === "string" && names.includes((err as Error).name);
+}
+
 /** The error thrown when the attempts or the wait budget run out; carries the last error as `cause`. */
-export class RetryExhaustedError extends Error {
-    constructor(
-        message: string,
-        readonly attempts: number,
-        readonly elapsedMs: number,
-        readonly lastError: unknown,
-    ) {
-        super(message, { cause: lastError });
-        // Set again: in the serialized dynamic provider, super() leaves the instance untouched.
-        this.message = message;
-        this.cause = lastError;
-        this.name = "RetryExhaustedError";
-    }
+export interface RetryExhaustedError extends Error {
+    name: "RetryExhaustedError";
+    attempts: number;
+    elapsedMs: number;
+    lastError: unknown;
+}
+
+export function isRetryExhausted(err: unknown): err is RetryExhaustedError {
+    return isNamedError(err, "RetryExhaustedError");
 }
 
 export const RBAC_PROPAGATION_FIX =
@@ -57,8 +72,9 @@ export function statusCodeOf(err: unknown): number | undefined {
  * errors without a status. 400/401/404/409 are answers, not hiccups.
  */
 export function isRetryable(err: unknown): boolean {
-    // A firewall refusal is the vault's network rule, not propagation: waiting never clears it.
-    if (isForbiddenByFirewall(err)) {
+    // A firewall refusal is the vault's network rule, not propagation: waiting never clears it;
+    // nor does it make a proxy resolve the vault's name or let us in.
+    if (isForbiddenByFirewall(err) || gatewayFailureCodeOf(err) !== undefined) {
         return false;
     }
     const status = statusCodeOf(err);
@@ -107,20 +123,25 @@ function exhausted(options: RetryOptions, attempts: number, elapsedMs: number, l
     const status = statusCodeOf(lastError);
     const what = status !== undefined ? `HTTP ${status}` : "a network error";
     const fix = options.fix ? options.fix(lastError) : isForbidden(lastError) ? RBAC_PROPAGATION_FIX : "check the vault is reachable and rerun `pulumi up`";
-    return new RetryExhaustedError(
+    return namedError(
+        "RetryExhaustedError",
         `${options.operation}: still failing with ${what} after ${attempts} attempt(s) over ${Math.round(elapsedMs / 1000)} s ` +
             `(limits: ${options.maxAttempts} attempts, ${Math.round(options.maxTotalWaitMs / 1000)} s): ${messageOf(lastError)}. Fix: ${fix}`,
-        attempts,
-        elapsedMs,
         lastError,
-    );
+        { attempts, elapsedMs, lastError },
+    ) as RetryExhaustedError;
 }
 
 export function messageOf(err: unknown): string {
-    if (err instanceof Error) {
-        return err.message;
-    }
-    return String(err);
+    const message = typeof err === "object" && err !== null ? (err as { message?: unknown }).message : undefined;
+    return typeof message === "string" ? message : String(err);
+}
+
+/** The response's text, if the error carries a response with one. */
+export function responseTextOf(err: unknown): string | undefined {
+    if (typeof err !== "object" || err === null) return undefined;
+    const text = (err as { response?: { bodyAsText?: unknown } }).response?.bodyAsText;
+    return typeof text === "string" && text.trim() !== "" ? text : undefined;
 }
 
 /**
@@ -131,12 +152,12 @@ function errorBodyOf(err: unknown): unknown {
     if (typeof err !== "object" || err === null) {
         return undefined;
     }
-    const e = err as { details?: unknown; response?: { bodyAsText?: unknown } };
-    if (typeof e.details === "object" && e.details !== null) {
-        return e.details;
+    const details = (err as { details?: unknown }).details;
+    if (typeof details === "object" && details !== null) {
+        return details;
     }
-    const text = e.response?.bodyAsText;
-    if (typeof text === "string" && text.length > 0) {
+    const text = responseTextOf(err);
+    if (text !== undefined) {
         try {
             return JSON.parse(text) as unknown;
         } catch {
@@ -188,7 +209,9 @@ export function retryAfterMsOf(err: unknown, now: () => number = Date.now): numb
 }
 
 // System error codes of a request that never got an HTTP answer: DNS, TCP, timeouts.
-const CONNECTION_ERROR_CODES = new Set([
+// An array, not a Set: Pulumi runs this code from its closure serialization,
+// which carries a Set as an empty plain object (test/keyvault/shipped.test.ts).
+const CONNECTION_ERROR_CODES: readonly string[] = [
     "ENOTFOUND",
     "EAI_AGAIN",
     "EAI_FAIL",
@@ -203,23 +226,54 @@ const CONNECTION_ERROR_CODES = new Set([
     "EPIPE",
     "UND_ERR_CONNECT_TIMEOUT",
     "REQUEST_SEND_ERROR",
-]);
+];
 
 // OpenSSL / Node codes of a TLS handshake that failed (untrusted, expired or mismatched certificate, protocol).
 const TLS_ERROR_CODE = /^(ERR_TLS_|ERR_SSL_|ERR_OSSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|HOSTNAME_MISMATCH$|EPROTO$)/;
 
 /**
+ * Every answer Key Vault itself gives carries this header (all the recorded
+ * sessions in test/fixtures/keyvault-recordings do, errors included).
+ */
+const KEY_VAULT_ANSWER_HEADER = "x-ms-keyvault-service-version";
+
+/**
+ * Statuses a proxy or gateway answers when it could not reach the vault for
+ * us (name not resolved, connection refused or timed out) or wants us to sign
+ * in to it. The SDK's proxy agent replays a refused CONNECT as if the vault
+ * had answered it, so without this a DNS failure behind a corporate proxy
+ * read as "Key Vault reported a server error" and was retried for minutes.
+ */
+const GATEWAY_STATUSES: readonly number[] = [407, 502, 503, 504];
+
+function headerOf(err: object, name: string): string | undefined {
+    const headers = (err as { response?: { headers?: { get?: (name: string) => string | undefined } } }).response?.headers;
+    return typeof headers?.get === "function" ? headers.get(name) : undefined;
+}
+
+/** `PROXY_<status>` for an answer a proxy or gateway gave instead of Key Vault; undefined for Key Vault's own answers. */
+export function gatewayFailureCodeOf(err: unknown): string | undefined {
+    if (typeof err !== "object" || err === null) return undefined;
+    const status = statusCodeOf(err);
+    if (status === undefined || !GATEWAY_STATUSES.includes(status)) return undefined;
+    // Without the response we can't tell who answered: assume Key Vault, as before.
+    if ((err as { response?: unknown }).response === undefined) return undefined;
+    return headerOf(err, KEY_VAULT_ANSWER_HEADER) === undefined ? `PROXY_${status}` : undefined;
+}
+
+/**
  * The code of a failure to reach the server at all (DNS, refused or timed-out
- * connection, TLS), looking through `cause` chains; undefined for HTTP answers
- * and for anything else.
+ * connection, TLS, a proxy or gateway that answered instead of the vault),
+ * looking through `cause` chains; undefined for the vault's own answers and
+ * for anything else.
  */
 export function networkFailureCodeOf(err: unknown): string | undefined {
     for (let e: unknown = err, depth = 0; typeof e === "object" && e !== null && depth < 5; depth++) {
         if (statusCodeOf(e) !== undefined) {
-            return undefined;
+            return gatewayFailureCodeOf(e);
         }
         const code = (e as { code?: unknown }).code;
-        if (typeof code === "string" && (CONNECTION_ERROR_CODES.has(code) || TLS_ERROR_CODE.test(code))) {
+        if (typeof code === "string" && (CONNECTION_ERROR_CODES.includes(code) || TLS_ERROR_CODE.test(code))) {
             return code;
         }
         e = (e as { cause?: unknown }).cause;

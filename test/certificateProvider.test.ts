@@ -252,7 +252,7 @@ void test("create: an unresolvable vault host is \"can't reach the vault\" with 
         assert.equal(
             err.message,
             'create certificate "authcert" in https://kv1.vault.azure.net/: can\'t reach the vault at https://kv1.vault.azure.net/ (ENOTFOUND: getaddrinfo ENOTFOUND kv1.vault.azure.net). ' +
-                "Fix: check the network path from where pulumi runs to the vault, its private DNS zone and its firewall",
+                "Fix: check the network path from where pulumi runs to the vault: DNS (the vault's private DNS zone), its firewall, and the proxy in HTTPS_PROXY/NO_PROXY if one is set",
         );
         return true;
     });

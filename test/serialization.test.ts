@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { KeyVaultCallError, PollTimeoutError } from "../components/certificateProvider";
-import { RetryExhaustedError } from "../components/retry";
+import { keyVaultCallError, pollTimeoutError } from "../components/certificateProvider";
+import { namedError } from "../components/retry";
 
 async function thrownAfterSerialization(thrower: () => never): Promise<Error> {
     const serialized = await pulumi.runtime.serializeFunction(thrower, { isFactoryFunction: false });
@@ -22,9 +22,9 @@ async function thrownAfterSerialization(thrower: () => never): Promise<Error> {
 
 describe("errors of the serialized certificate provider", () => {
     const cases: [string, () => never][] = [
-        ["RetryExhaustedError", () => { throw new RetryExhaustedError("still failing with HTTP 403. Fix: wait", 3, 10, undefined); }],
-        ["PollTimeoutError", () => { throw new PollTimeoutError("issuance still in progress. Fix: check the CA"); }],
-        ["KeyVaultCallError", () => { throw new KeyVaultCallError("Key Vault answered 400. Fix: check the policy", { cause: "400" }); }],
+        ["RetryExhaustedError", () => { throw namedError("RetryExhaustedError", "still failing with HTTP 403. Fix: wait", undefined, { attempts: 3 }); }],
+        ["PollTimeoutError", () => { throw pollTimeoutError("issuance still in progress. Fix: check the CA"); }],
+        ["KeyVaultCallError", () => { throw keyVaultCallError("Key Vault answered 400. Fix: check the policy", "400"); }],
     ];
     for (const [name, thrower] of cases) {
         it(`${name} keeps its message and name`, async () => {

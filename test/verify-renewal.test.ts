@@ -12,7 +12,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { KEY_VAULT_API_VERSION } from "../components/certificatePolicy";
-import { createCertificateClient, makeCertificateProvider, type CertificateOutputs, type LoopbackKeyVault } from "../components/certificateProvider";
+import { makeCertificateProvider, type CertificateOutputs } from "../components/certificateProvider";
+import { loopbackClientFactory, type LoopbackKeyVault } from "./keyvault/loopbackClient";
 import { sampleOutputs, startFakeAzure, TEST_TOKEN, type FakeAzure } from "./fixtures/batch-data-plane/fakeAzure";
 import { certificateSpec } from "./fixtures/certificates";
 import { startKeyVaultEndpoint, type KeyVaultEndpoint } from "./keyvault/endpoint";
@@ -47,7 +48,7 @@ describe("verify after a (simulated) renewal on the loopback Key Vault endpoint"
     });
 
     it("a node holding the pre-renewal thumbprint is stale; nodes with the new one are healthy", async () => {
-        const provider = makeCertificateProvider((vaultUri) => createCertificateClient(vaultUri, loopback), { pollIntervalMs: 20 });
+        const provider = makeCertificateProvider(loopbackClientFactory(loopback), { pollIntervalMs: 20 });
         const created = await provider.create({ vaultUri: VAULT_URI, certificate: certificateSpec({ name: NAME, subject: "CN=batch.example.com" }), purgeOnDelete: false });
         const outs = created.outs as CertificateOutputs;
         const renewed = await endpoint.renew(NAME, VAULT_HOST);

@@ -80,7 +80,7 @@ const VAULT_ID = new RegExp(`^/subscriptions/${GUID}/resourceGroups/([^/]+)/prov
 /** Key Vault's own bound: daysBeforeExpiry may be at most validityInMonths x 27. */
 const DAYS_PER_MONTH_KEY_VAULT = 27;
 /** The shortest month, so a percentage's renewal window is never overestimated. */
-const SHORTEST_MONTH_DAYS = 28;
+const SHORT_MONTH_DAYS = 28;
 
 /** The OS of the pool this position belongs to; Linux until a pool says otherwise, as Batch's own default image would be. */
 function osAt(at: At): OsFamily {
@@ -235,9 +235,9 @@ export function renewalWindow(renewal: RenewalTrigger, validityInMonths: number)
     }
     const left = 100 - renewal.lifetimePercentage;
     return {
-        seconds: Math.floor(validityInMonths * SHORTEST_MONTH_DAYS * 86400 * left / 100),
+        seconds: Math.floor(validityInMonths * SHORT_MONTH_DAYS * 86400 * left / 100),
         reckoned: `renewal.lifetimePercentage ${renewal.lifetimePercentage} leaves ${left}% of validityInMonths ${validityInMonths}, ` +
-            `counting ${SHORTEST_MONTH_DAYS}-day months`,
+            `counting ${SHORT_MONTH_DAYS}-day months`,
     };
 }
 

@@ -1,8 +1,8 @@
 // The engine suite's harness: the real Pulumi CLI and Node.js language host
 // (built by toolchain.sh), the Automation API on this project directory, a
 // local file backend in a temporary folder, the stand-in providers first on
-// PATH, and the certificate resource pointed at the loopback Key Vault
-// endpoint through its test-only switch.
+// PATH, and the certificate resource reaching the loopback Key Vault
+// endpoint as it reaches Azure (test/engine/keyvault.ts).
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,6 +15,7 @@ import {
     type Stack,
 } from "@pulumi/pulumi/automation";
 import type { RecordedCall } from "./standin/provider";
+import { STAND_IN_AZ_DIR } from "../support/loopbackNetwork";
 
 export const PROJECT_DIR = resolve(__dirname, "../..");
 const STANDIN_BIN = join(__dirname, "bin");
@@ -52,7 +53,7 @@ export async function openSession(extraEnv: Record<string, string> = {}): Promis
     writeFileSync(callLog, "");
     mkdirSync(join(dir, "state"));
     const env: Record<string, string> = {
-        PATH: [STANDIN_BIN, bin, DYNAMIC_PROVIDER_BIN, process.env.PATH ?? ""].join(":"),
+        PATH: [STANDIN_BIN, STAND_IN_AZ_DIR, bin, DYNAMIC_PROVIDER_BIN, process.env.PATH ?? ""].join(":"),
         PULUMI_HOME: join(dir, "home"),
         PULUMI_BACKEND_URL: `file://${join(dir, "state")}`,
         PULUMI_CONFIG_PASSPHRASE: "engine-suite",

@@ -1,26 +1,35 @@
-// Points the real certificate resource, running in Pulumi's dynamic-provider
-// process, at the loopback Key Vault endpoint: the test-only switch of
-// components/certificateProvider.ts, reached through the environment only.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import {
-    TEST_KEYVAULT_CA_ENV,
-    TEST_KEYVAULT_ENDPOINT_ENV,
-    TEST_KEYVAULT_TOKEN_ENV,
-    TEST_PROVIDER_OPTIONS_ENV,
-} from "../../components/certificateProvider";
-import type { KeyVaultEndpoint } from "../keyvault/endpoint";
+// The loopback Key Vault endpoint for the engine suite, reached by the real
+// certificate resource, running in Pulumi's dynamic-provider process, the way
+// it reaches Azure: through HTTPS_PROXY, the test CA in NODE_EXTRA_CA_CERTS and
+// DefaultAzureCredential's AZURE_TOKEN_CREDENTIALS with the stand-in `az` on
+// PATH (test/support/loopbackNetwork.ts). Nothing in the shipped code knows.
+import { type EndpointOptions, type KeyVaultEndpoint, startKeyVaultEndpoint } from "../keyvault/endpoint";
+import { type LoopbackNetwork, startLoopbackNetwork } from "../support/loopbackNetwork";
 
-export function keyVaultSwitch(endpoint: KeyVaultEndpoint): Record<string, string> {
-    const ca = join(mkdtempSync(join(tmpdir(), "kv-ca-")), "ca.pem");
-    writeFileSync(ca, endpoint.caPem);
+export interface EngineKeyVault {
+    endpoint: KeyVaultEndpoint;
+    network: LoopbackNetwork;
+    /** For openSession: everything but PATH (the harness puts the stand-in `az` on it). */
+    env: Record<string, string>;
+    close(): Promise<void>;
+}
+
+// The provider as shipped polls at Azure's pace (every 2 s): the recorded lags
+// before an issuance completes or a delete shows would cost seconds per
+// certificate here, and are exercised by the unit suites instead.
+const ENGINE_ENDPOINT: EndpointOptions = { pendingPolls: 0, deletedLagPolls: 0, recoveredLagPolls: 0 };
+
+export async function startEngineKeyVault(options: EndpointOptions = {}, network_: { routeVaults?: boolean } = {}): Promise<EngineKeyVault> {
+    const endpoint = await startKeyVaultEndpoint({ ...ENGINE_ENDPOINT, ...options });
+    const network = await startLoopbackNetwork(endpoint, network_);
     return {
-        [TEST_KEYVAULT_ENDPOINT_ENV]: endpoint.url,
-        [TEST_KEYVAULT_TOKEN_ENV]: endpoint.token,
-        [TEST_KEYVAULT_CA_ENV]: ca,
-        // Issuance on the endpoint takes a few polls; Azure's pace would make the suite crawl.
-        [TEST_PROVIDER_OPTIONS_ENV]: JSON.stringify({ pollIntervalMs: 50 }),
+        endpoint,
+        network,
+        env: network.env,
+        close: async () => {
+            await network.close();
+            await endpoint.close();
+        },
     };
 }
 

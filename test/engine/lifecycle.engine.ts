@@ -10,9 +10,9 @@ import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { parseDocument } from "yaml";
 import { CERTIFICATE_TYPE, COMPONENT_TYPE } from "../../components/azureFacts";
 import type { PlanDocument } from "../../policy/planDocument";
-import { type KeyVaultEndpoint, startKeyVaultEndpoint } from "../keyvault/endpoint";
+import type { KeyVaultEndpoint } from "../keyvault/endpoint";
 import { clearCalls, collectSteps, type EngineSession, openSession, openStack, readCalls, type Step, stepsFor } from "./harness";
-import { keyVaultSwitch, vaultHostOf } from "./keyvault";
+import { type EngineKeyVault, startEngineKeyVault, vaultHostOf } from "./keyvault";
 import { offlinePlan } from "./plan";
 import { presentable } from "../../tools/plan/run";
 import { EnforcementLevel } from "@pulumi/pulumi/proto/analyzer_pb";
@@ -62,6 +62,7 @@ function indexOfStep(steps: Step[], urn: string, ops: string[]): number {
 for (const target of TARGETS) {
     describe(`${target.stack} (${target.file}) through the real engine`, { concurrency: false }, () => {
         let keyVault: KeyVaultEndpoint;
+        let network: EngineKeyVault;
         let session: EngineSession;
         let stack: Stack;
         let configFile: string;
@@ -72,12 +73,13 @@ for (const target of TARGETS) {
 
         before(async () => {
             plan = offlinePlan(target.file);
-            keyVault = await startKeyVaultEndpoint();
-            session = await openSession(keyVaultSwitch(keyVault));
+            network = await startEngineKeyVault();
+            keyVault = network.endpoint;
+            session = await openSession(network.env);
             ({ stack, configFile } = await openStack(session, target.stack, target.file));
         });
         after(async () => {
-            await keyVault?.close();
+            await network?.close();
             session?.close();
         });
 

@@ -6,9 +6,8 @@ import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { type KeyVaultEndpoint, startKeyVaultEndpoint } from "../keyvault/endpoint";
 import { ensureToolchain, type EngineSession, openSession, PROJECT_DIR } from "./harness";
-import { keyVaultSwitch } from "./keyvault";
+import { type EngineKeyVault, startEngineKeyVault } from "./keyvault";
 
 /** The documents a user reads the commands from. */
 function docs(): string {
@@ -26,7 +25,7 @@ export function commandsUnder(markdown: string, heading: string): string[] {
 }
 
 describe("the README's commands, run as written", { concurrency: false }, () => {
-    let keyVault: KeyVaultEndpoint;
+    let keyVault: EngineKeyVault;
     let session: EngineSession;
     let project: string;
     let env: NodeJS.ProcessEnv;
@@ -42,8 +41,8 @@ describe("the README's commands, run as written", { concurrency: false }, () => 
 
     before(async () => {
         ensureToolchain();
-        keyVault = await startKeyVaultEndpoint();
-        session = await openSession(keyVaultSwitch(keyVault));
+        keyVault = await startEngineKeyVault();
+        session = await openSession(keyVault.env);
         project = session.project;
         // As a user's machine: no backend URL in the environment, login decides; the passphrase as the README says.
         const { PULUMI_BACKEND_URL: _unused, ...rest } = session.env;

@@ -10,7 +10,8 @@ import * as crypto from "node:crypto";
 import * as tls from "node:tls";
 import forge from "node-forge";
 import type { CertificateKeyCurveName, CertificatePolicy } from "@azure/keyvault-certificates";
-import { createCertificateClient, type CertificateOutputs } from "../../components/certificateProvider";
+import type { CertificateOutputs } from "../../components/certificateProvider";
+import { loopbackCertificateClient } from "./loopbackClient";
 import type { CertificateSpec } from "../../components/types";
 import { VAULT_HOST, VAULT_URI, type Harness, useHarness } from "./support";
 import { base64url, type EcCurveName } from "./x509";
@@ -96,7 +97,7 @@ describe("EC certificates on the loopback Key Vault endpoint", () => {
         const outs = created.outs as CertificateOutputs;
         assert.ok(outs !== undefined);
 
-        const client = createCertificateClient(VAULT_URI, h.loopback);
+        const client = loopbackCertificateClient(VAULT_URI, h.loopback);
         const latest = await client.getCertificate("signingcert");
         assert.equal(outs.version, latest.properties.version);
         const cer = Buffer.from(latest.cer ?? []);
@@ -155,7 +156,7 @@ describe("EC certificates on the loopback Key Vault endpoint", () => {
             it(`${curve} in ${contentType}: the secret's key and certificate are the pair the vault describes`, async () => {
                 const name = `ec-${curve.toLowerCase()}-${contentType === "application/x-pem-file" ? "pem" : "pfx"}`;
                 const outs = (await h.provider.create(h.inputs(prodEcSpec(name, { curve, contentType, dnsNames: ["signing.batch.example.com"] })))).outs as CertificateOutputs;
-                const latest = await createCertificateClient(VAULT_URI, h.loopback).getCertificate(name);
+                const latest = await loopbackCertificateClient(VAULT_URI, h.loopback).getCertificate(name);
                 const cer = Buffer.from(latest.cer ?? []);
                 assert.equal(thumbprintOf(cer), outs.thumbprint);
                 assert.equal(latest.policy?.keyCurveName, curve);
@@ -176,7 +177,7 @@ describe("EC certificates on the loopback Key Vault endpoint", () => {
     }
 
     it("the pending operation's CSR carries the certificate's EC key", async () => {
-        const client = createCertificateClient(VAULT_URI, h.loopback);
+        const client = loopbackCertificateClient(VAULT_URI, h.loopback);
         const policy: CertificatePolicy = { subject: "CN=csr.example.com", issuerName: "Self", keyType: "EC", keyCurveName: "P-384", exportable: true, contentType: "application/x-pem-file" };
         const poller = await client.beginCreateCertificate("ec-csr", policy, { intervalInMs: 10 });
         const csr = Buffer.from((await client.getCertificateOperation("ec-csr")).getOperationState().certificateOperation?.csr ?? []);
@@ -188,7 +189,7 @@ describe("EC certificates on the loopback Key Vault endpoint", () => {
     });
 
     it("a curve or key type Key Vault does not take is refused with 400 BadParameter, as Key Vault refuses it", async () => {
-        const client = createCertificateClient(VAULT_URI, h.loopback);
+        const client = loopbackCertificateClient(VAULT_URI, h.loopback);
         const badCurve: CertificatePolicy = { subject: "CN=x", issuerName: "Self", keyType: "EC", keyCurveName: "P-192" as CertificateKeyCurveName };
         await assert.rejects(client.beginCreateCertificate("ec-bad-curve", badCurve), (err: { statusCode?: number; code?: string; message: string }) => {
             assert.equal(err.statusCode, 400);

@@ -5,8 +5,13 @@
 // `completed`, certificate, policy, secret and deleted bodies, the error
 // bodies, and the lags between a delete or recover and what reads show.
 //
-// State is in memory and kept per vault: the client sends the vault host it
-// meant in TEST_VAULT_HOST_HEADER, so IDs in answers carry the real vault URL.
+// State is in memory and kept per vault: a client that came through the
+// loopback proxy (test/support/loopbackProxy.ts) names the vault in its Host
+// header, as it would for Azure; an in-process test client that dials the
+// endpoint directly names it in TEST_VAULT_HOST_HEADER. Either way IDs in
+// answers carry the real vault URL. The TLS certificate covers
+// *.vault.azure.net, so the first kind verifies it as it would Azure's (with
+// the test CA in NODE_EXTRA_CA_CERTS).
 // Each certificate version has a real key pair and a self-signed certificate,
 // served as the secret in the policy's content type. What no recording can
 // show, Azure's own AutoRenew, is `renew(name)`: a simulated new version under
@@ -26,7 +31,7 @@ import * as https from "node:https";
 import type { AddressInfo } from "node:net";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { KEY_VAULT_API_VERSION } from "../../components/certificatePolicy";
-import { TEST_VAULT_HOST_HEADER } from "../../components/certificateProvider";
+import { TEST_VAULT_HOST_HEADER } from "./loopbackClient";
 import { checkKeyVaultRequest } from "./spec";
 import {
     base64url,
@@ -76,7 +81,7 @@ export interface EndpointOptions {
     /** The bearer token the endpoint accepts; a random one by default. */
     token?: string;
     /**
-     * The vault a request without TEST_VAULT_HOST_HEADER addresses (default:
+     * The vault a request addresses that names none (default:
      * the endpoint's own host). For clients that reach the endpoint by other
      * means than the provider's loopback options, e.g. `npm run verify`'s
      * test transport, so they see the vault the stack's outputs name.
@@ -773,8 +778,7 @@ export async function startKeyVaultEndpoint(options: EndpointOptions = {}): Prom
         const text = Buffer.concat(chunks).toString("utf8");
         const url = new URL(req.url ?? "/", "https://loopback");
         const method = (req.method ?? "GET").toUpperCase();
-        const hostHeader = req.headers[TEST_VAULT_HOST_HEADER];
-        const vaultHost = typeof hostHeader === "string" && hostHeader !== "" ? hostHeader : defaultHost;
+        const vaultHost = vaultHostOf(req);
         const vault = vaultFor(vaultHost);
         let body: unknown;
         let answer: HttpAnswer;
@@ -848,6 +852,14 @@ export async function startKeyVaultEndpoint(options: EndpointOptions = {}): Prom
         });
         res.writeHead(answer.status, headers);
         res.end(payload);
+    }
+
+    function vaultHostOf(req: IncomingMessage): string {
+        const named = req.headers[TEST_VAULT_HOST_HEADER];
+        if (typeof named === "string" && named !== "") return named;
+        // Through the proxy the Host header is the vault's own; dialled directly it is this endpoint's address.
+        const host = req.headers.host ?? "";
+        return host !== "" && !/^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(host) ? host : defaultHost;
     }
 
     const server = https.createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {

@@ -10,8 +10,9 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 import forge from "node-forge";
 import * as pulumi from "@pulumi/pulumi";
-import { createCertificateClient, makeCertificateProvider, type CertificateOutputs } from "../../components/certificateProvider";
-import { assertWire, SHORT_BOUNDS, VAULT_HOST, VAULT_URI, startHarness, timedRejection, type Harness, useHarness } from "./support";
+import { makeCertificateProvider, type CertificateOutputs } from "../../components/certificateProvider";
+import { loopbackCertificateClient, loopbackClientFactory } from "./loopbackClient";
+import { assertWire, PROVIDER_MODES, SHORT_BOUNDS, VAULT_HOST, VAULT_URI, startHarness, timedRejection, type Harness, useHarness } from "./support";
 
 const BOUND_MS = 5_000;
 
@@ -22,16 +23,18 @@ function outsOf(result: pulumi.dynamic.CreateResult<CertificateOutputs>): Certif
 
 const SECRET_MARKERS = [/PRIVATE KEY/, /MII[A-Za-z0-9+/]{200,}/];
 
-describe("certificate provider against the loopback Key Vault endpoint", () => {
+// Every behaviour twice: on the module the tests import, and on the provider as `pulumi up` runs it.
+for (const mode of PROVIDER_MODES) {
+describe(`certificate provider (${mode}) against the loopback Key Vault endpoint`, () => {
     let h: Harness;
     useHarness((started) => {
         h = started;
-    });
+    }, mode);
 
     it("1 create: outputs match the vault's answer; the versionless secret URL serves the PKCS#12 with its private key", async () => {
         const inputs = h.inputs({ name: "create-p12" });
         const outs = outsOf(await h.provider.create(inputs));
-        const latest = await createCertificateClient(VAULT_URI, h.loopback).getCertificate("create-p12");
+        const latest = await loopbackCertificateClient(VAULT_URI, h.loopback).getCertificate("create-p12");
         assert.equal(outs.certificateId, `https://${VAULT_HOST}/certificates/create-p12`);
         assert.equal(outs.secretId, `https://${VAULT_HOST}/secrets/create-p12`);
         assert.equal(outs.version, latest.properties.version);
@@ -97,7 +100,7 @@ describe("certificate provider against the loopback Key Vault endpoint", () => {
         const updated = await h.provider.update!(outs.certificateId, outs, news);
         assert.equal(updated.outs?.version, outs.version);
         assert.deepEqual(h.endpoint.state(VAULT_HOST).versions("updated"), versionsBefore, "no new version");
-        const cert = await createCertificateClient(VAULT_URI, h.loopback).getCertificate("updated");
+        const cert = await loopbackCertificateClient(VAULT_URI, h.loopback).getCertificate("updated");
         assert.deepEqual(JSON.parse(JSON.stringify(cert.policy?.lifetimeActions)), [{ lifetimePercentage: 75, action: "AutoRenew" }]);
         assert.deepEqual(cert.properties.tags, { env: "test", team: "batch" });
         const creates = h.endpoint.calls.filter((c) => c.kind === "create:202");
@@ -151,11 +154,11 @@ describe("certificate provider against the loopback Key Vault endpoint", () => {
     });
 });
 
-describe("6 bad answers end in a clear error naming cause and fix, within a bounded time", () => {
+describe(`6 (${mode}) bad answers end in a clear error naming cause and fix, within a bounded time`, () => {
     let h: Harness;
     useHarness((started) => {
         h = started;
-    });
+    }, mode);
 
     it("403 while a role assignment propagates is retried, then the create succeeds", async () => {
         h.endpoint.faults.inject({ kind: "forbiddenByRbac", times: 2, method: "POST", path: /\/create$/ });
@@ -235,7 +238,7 @@ describe("6 bad answers end in a clear error naming cause and fix, within a boun
     });
 
     it("a soft-deleted name with purge protection: purge on delete is a clear error naming the setting", async () => {
-        const protectedHarness = await startHarness({ purgeProtection: true });
+        const protectedHarness = await startHarness({ purgeProtection: true }, SHORT_BOUNDS, mode);
         try {
             const outs = outsOf(await protectedHarness.provider.create(protectedHarness.inputs({ name: "protected" }, true)));
             await assert.rejects(protectedHarness.provider.delete!(outs.certificateId, outs), /purge protection, so the certificate stays soft-deleted.*purgeCertificatesOnDelete to false/);
@@ -245,6 +248,8 @@ describe("6 bad answers end in a clear error naming cause and fix, within a boun
         }
     });
 
+    // The module on a loopback client; the provider as shipped meets real network failures in shipped.test.ts.
+    if (mode === "module") {
     it("an unreachable vault (closed port) is reported as such, never as an issuance failure", async () => {
         const closedPort = await new Promise<number>((resolve) => {
             const srv = net.createServer();
@@ -254,13 +259,13 @@ describe("6 bad answers end in a clear error naming cause and fix, within a boun
             });
         });
         const provider = makeCertificateProvider(
-            (vaultUri) => createCertificateClient(vaultUri, { ...h.loopback, endpoint: `https://127.0.0.1:${closedPort}` }),
+            loopbackClientFactory({ ...h.loopback, endpoint: `https://127.0.0.1:${closedPort}` }),
             SHORT_BOUNDS,
         );
         const { error, elapsedMs } = await timedRejection(() => provider.create(h.inputs({ name: "unreachable" })));
         assert.match(
             error.message,
-            /^create certificate "unreachable" in https:\/\/kvcertrotationtest\.vault\.azure\.net\/: can't reach the vault at https:\/\/kvcertrotationtest\.vault\.azure\.net\/ \(ECONNREFUSED: .*\)\. Fix: check the network path from where pulumi runs to the vault, its private DNS zone and its firewall$/,
+            /^create certificate "unreachable" in https:\/\/kvcertrotationtest\.vault\.azure\.net\/: can't reach the vault at https:\/\/kvcertrotationtest\.vault\.azure\.net\/ \(ECONNREFUSED: .*\)\. Fix: check the network path from where pulumi runs to the vault: DNS \(the vault's private DNS zone\), its firewall, and the proxy in HTTPS_PROXY\/NO_PROXY if one is set$/,
         );
         assert.doesNotMatch(error.message, /issuance failed|issuer/);
         assert.ok(elapsedMs < BOUND_MS, `${elapsedMs} ms`);
@@ -269,7 +274,7 @@ describe("6 bad answers end in a clear error naming cause and fix, within a boun
     it("a TLS certificate the client does not trust is reported as an unreachable vault too", async () => {
         const other = await startHarness();
         try {
-            const provider = makeCertificateProvider((vaultUri) => createCertificateClient(vaultUri, { ...h.loopback, caPem: other.endpoint.caPem }), SHORT_BOUNDS);
+            const provider = makeCertificateProvider(loopbackClientFactory({ ...h.loopback, caPem: other.endpoint.caPem }), SHORT_BOUNDS);
             const { error, elapsedMs } = await timedRejection(() => provider.create(h.inputs({ name: "untrusted" })));
             assert.match(error.message, /can't reach the vault at https:\/\/kvcertrotationtest\.vault\.azure\.net\/ \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|CERT_SIGNATURE_FAILURE)/);
             assert.ok(elapsedMs < BOUND_MS, `${elapsedMs} ms`);
@@ -277,4 +282,6 @@ describe("6 bad answers end in a clear error naming cause and fix, within a boun
             await other.close();
         }
     });
+    }
 });
+}

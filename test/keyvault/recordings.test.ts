@@ -7,7 +7,7 @@ import { describe, it, after } from "node:test";
 import assert from "node:assert/strict";
 import * as https from "node:https";
 import { KEY_VAULT_API_VERSION } from "../../components/certificatePolicy";
-import { TEST_VAULT_HOST_HEADER } from "../../components/certificateProvider";
+import { TEST_VAULT_HOST_HEADER } from "./loopbackClient";
 import { startKeyVaultEndpoint, type KeyVaultEndpoint } from "./endpoint";
 import { answerDiff, checkAnswers, loadRecordings, recordedKind, type RecordedEntry } from "./recorded";
 import { checkKeyVaultRequest } from "./spec";

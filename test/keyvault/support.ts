@@ -1,19 +1,22 @@
 // What the endpoint tests share: the endpoint, the provider built on the real
 // SDK client through the same code path the env switch uses
-// (createCertificateClient with loopback settings), short bounds, and a
+// (loopbackClient.ts), short bounds, and a
 // secret client that reads what the Key Vault VM extension would read.
 import assert from "node:assert/strict";
 import { after, afterEach, before } from "node:test";
 import { SecretClient } from "@azure/keyvault-secrets";
+import type * as pulumi from "@pulumi/pulumi";
 import {
-    createCertificateClient,
-    fixedTokenCredential,
-    loopbackClientOptions,
+    defaultCertificateClientFactory,
     makeCertificateProvider,
     type CertificateInputs,
+    type CertificateOutputs,
     type CertificateProviderOptions,
-    type LoopbackKeyVault,
 } from "../../components/certificateProvider";
+import { startLoopbackNetwork } from "../support/loopbackNetwork";
+import type { LoopbackProxy } from "../support/loopbackProxy";
+import { startShippedProvider } from "../support/shippedProvider";
+import { fixedTokenCredential, loopbackClientFactory, loopbackClientOptions, type LoopbackKeyVault } from "./loopbackClient";
 import { KEY_VAULT_API_VERSION } from "../../components/certificatePolicy";
 import type { CertificateSpec } from "../../components/types";
 import { certificateSpec } from "../fixtures/certificates";
@@ -29,13 +32,27 @@ export const SHORT_BOUNDS: Partial<CertificateProviderOptions> = {
     createTimeoutMs: 1_500,
     deleteTimeoutMs: 2_000,
     pollIntervalMs: 20,
+    requestTimeoutMs: 2_000,
     retry: { maxAttempts: 3, maxTotalWaitMs: 1_500, initialDelayMs: 20, maxDelayMs: 100 },
 };
 
+/**
+ * `module`: the provider object the tests import, in this process, on a
+ * loopback client. `shipped`: the same provider serialized as `pulumi up`
+ * serializes it and served by Pulumi's dynamic-provider process, on the SDK's
+ * default client, reaching the endpoint through the loopback proxy with the
+ * test CA and the stand-in `az` (test/support/loopbackNetwork.ts).
+ */
+export type ProviderMode = "module" | "shipped";
+export const PROVIDER_MODES: readonly ProviderMode[] = ["module", "shipped"];
+
 export interface Harness {
+    mode: ProviderMode;
     endpoint: KeyVaultEndpoint;
     loopback: LoopbackKeyVault;
-    provider: ReturnType<typeof makeCertificateProvider>;
+    provider: pulumi.dynamic.ResourceProvider<CertificateInputs, CertificateOutputs>;
+    /** `shipped` only: the loopback proxy the provider's process reaches vaults through. */
+    proxy?: LoopbackProxy;
     secrets: SecretClient;
     inputs(spec?: Partial<CertificateSpec>, purgeOnDelete?: boolean): CertificateInputs;
     close(): Promise<void>;
@@ -44,6 +61,7 @@ export interface Harness {
 export async function startHarness(
     endpointOptions: EndpointOptions = {},
     bounds: Partial<CertificateProviderOptions> = SHORT_BOUNDS,
+    mode: ProviderMode = "module",
 ): Promise<Harness> {
     const endpoint = await startKeyVaultEndpoint(endpointOptions);
     // The SDK's own retries stay on (as in production) but wait milliseconds.
@@ -53,14 +71,17 @@ export async function startHarness(
         caPem: endpoint.caPem,
         sdkRetry: { maxRetries: 1, retryDelayInMs: 10, maxRetryDelayInMs: 50 },
     };
-    const provider = makeCertificateProvider((vaultUri) => createCertificateClient(vaultUri, loopback), bounds);
+    const shipped = mode === "shipped" ? await startShipped(endpoint, bounds) : undefined;
+    const provider = shipped?.provider ?? makeCertificateProvider(loopbackClientFactory(loopback), bounds);
     const secrets = new SecretClient(VAULT_URI, fixedTokenCredential(endpoint.token), {
         serviceVersion: KEY_VAULT_API_VERSION,
         ...loopbackClientOptions(loopback),
     });
     return {
+        mode,
         endpoint,
         loopback,
+        proxy: shipped?.network.proxy,
         provider,
         secrets,
         inputs: (spec = {}, purgeOnDelete = false) => ({
@@ -68,7 +89,27 @@ export async function startHarness(
             certificate: certificateSpec({ dnsNames: ["batch.example.com"], tags: { env: "test" }, ...spec }),
             purgeOnDelete,
         }),
-        close: () => endpoint.close(),
+        close: async () => {
+            await shipped?.close();
+            await endpoint.close();
+        },
+    };
+}
+
+/** The provider as `pulumi up` runs it, with the default client and the given bounds serialized into it. */
+export async function startShipped(endpoint: KeyVaultEndpoint, bounds: Partial<CertificateProviderOptions>) {
+    const network = await startLoopbackNetwork(endpoint);
+    const provider = await startShippedProvider(makeCertificateProvider(defaultCertificateClientFactory, bounds), {
+        ...network.env,
+        PATH: network.pathWith(process.env.PATH ?? ""),
+    });
+    return {
+        provider,
+        network,
+        close: async () => {
+            await provider.close();
+            await network.close();
+        },
     };
 }
 
@@ -100,10 +141,10 @@ export function assertWire(h: Harness): void {
 }
 
 /** One harness for the tests of the enclosing describe block, each test's traffic checked after it by assertWire. */
-export function useHarness(bind: (h: Harness) => void): void {
+export function useHarness(bind: (h: Harness) => void, mode: ProviderMode = "module"): void {
     let h: Harness | undefined;
     before(async () => {
-        h = await startHarness();
+        h = await startHarness({}, SHORT_BOUNDS, mode);
         bind(h);
     });
     after(async () => {

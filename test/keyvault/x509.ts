@@ -169,6 +169,11 @@ export function pemBundle(issued: IssuedCertificate): string {
 }
 
 /** A CA and a server certificate for 127.0.0.1 / localhost / ::1 signed by it: the endpoint's TLS, new each run. */
+/**
+ * A CA and a server certificate for 127.0.0.1, ::1, localhost and the public
+ * cloud's vault hosts (*.vault.azure.net), so a client that reaches the
+ * endpoint through the loopback proxy verifies it as it would verify Azure.
+ */
 export async function loopbackTls(): Promise<{ caPem: string; certPem: string; keyPem: string }> {
     const ca = await rsaKeyPair(2048);
     const caCert = forge.pki.createCertificate();
@@ -205,6 +210,7 @@ export async function loopbackTls(): Promise<{ caPem: string; certPem: string; k
                 { type: 7, ip: "127.0.0.1" },
                 { type: 7, ip: "::1" },
                 { type: 2, value: "localhost" },
+                { type: 2, value: "*.vault.azure.net" },
             ],
         },
     ]);
