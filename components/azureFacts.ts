@@ -1,6 +1,7 @@
 // Facts about Azure and about this package's type tokens that several places
 // depend on: the component, validation, the offline plan and the policy rules.
-// Pure data, so policy rules and tools can import it without the SDKs.
+// Pure data, so policy rules and tools can import it without the SDKs. What
+// Azure retires, and when, is in lifecycle.ts.
 
 /** Built-in role: read secret contents (Key Vault Secrets User). */
 export const KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6";
