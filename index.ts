@@ -9,9 +9,9 @@ import { CertRotationPool } from "./components/certRotationPool";
 import { type ResolvedConfig, ValidationError, validateConfig } from "./components/validation";
 import { deriveBatchAccountName, PROJECT, readStackConfig } from "./stack/config";
 
-function loadConfig(): ResolvedConfig {
+function loadConfig(today: Date): ResolvedConfig {
     try {
-        return validateConfig(readStackConfig()).config;
+        return validateConfig(readStackConfig(), { today }).config;
     } catch (err) {
         // RunError prints the message alone: the user needs the field, not a stack trace.
         if (err instanceof ValidationError) throw new pulumi.RunError(`${PROJECT}: ${err.message}`);
@@ -19,8 +19,12 @@ function loadConfig(): ResolvedConfig {
     }
 }
 
-async function main() {
-    const config = loadConfig();
+/**
+ * Pulumi calls the program with no argument: Azure's lifecycle dates are then
+ * compared against the day it runs. The offline plan may pass another day.
+ */
+async function main(today: Date = new Date()) {
+    const config = loadConfig(today);
     const stack = pulumi.getStack();
     const location = new pulumi.Config("azure-native").require("location");
 
@@ -59,6 +63,7 @@ async function main() {
         pools: config.pools,
         keyVaultExtension: config.keyVaultExtension,
         tags: config.tags,
+        today,
     });
 
     return {

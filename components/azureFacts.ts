@@ -1,23 +1,12 @@
 // Facts about Azure and about this package's type tokens that several places
 // depend on: the component, validation, the offline plan and the policy rules.
-// Pure data, so policy rules and tools can import it without the SDKs.
+// Pure data, so policy rules and tools can import it without the SDKs. What
+// Azure retires, and when, is in lifecycle.ts.
 
 /** Built-in role: read secret contents (Key Vault Secrets User). */
 export const KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6";
 /** Built-in role: manage certificates (Key Vault Certificates Officer). */
 export const KEY_VAULT_CERTIFICATES_OFFICER = "a4417e6f-fecd-4de8-b567-7b0420556985";
-
-/**
- * Node agent SKUs Batch has retired, each with what to use instead. Ubuntu 16.04
- * and 18.04 follow Canonical's end of standard support; 20.04 and CentOS 7 have
- * Batch retirement notices.
- */
-export const RETIRED_NODE_AGENT_SKUS: Readonly<Record<string, string>> = {
-    "batch.node.ubuntu 20.04": "Ubuntu 20.04 lost Batch support on 2025-04-23; use batch.node.ubuntu 24.04 with canonical/ubuntu-24_04-lts/server",
-    "batch.node.ubuntu 18.04": "Ubuntu 18.04 reached end of standard support on 2023-05-31; use batch.node.ubuntu 24.04 with canonical/ubuntu-24_04-lts/server",
-    "batch.node.ubuntu 16.04": "Ubuntu 16.04 reached end of standard support on 2021-04-30; use batch.node.ubuntu 24.04 with canonical/ubuntu-24_04-lts/server",
-    "batch.node.centos 7": "CentOS 7 reached end of life on 2024-06-30; use batch.node.ubuntu 24.04",
-};
 
 /**
  * The azure-native resource type tokens the program registers, as the plan, the

@@ -39,6 +39,12 @@ export interface CertRotationPoolArgs extends Omit<StackConfigInput, "batchAccou
      * through the Azure CLI, PowerShell or Visual Studio, otherwise a service principal.
      */
     deployer?: Deployer;
+    /**
+     * Optional. The day Azure's lifecycle dates (retirements, docs/lifecycle.md) are compared
+     * against. Default: the day the program runs, so a stack that was fine last month warns
+     * today. Tests set it; so may a caller asking what a later deployment will meet.
+     */
+    today?: Date;
 }
 
 export interface Deployer {
@@ -72,7 +78,7 @@ export function resolveArgs(args: CertRotationPoolArgs): { config: ResolvedConfi
         pools: args.pools,
         keyVaultExtension: args.keyVaultExtension,
         tags: args.tags,
-    });
+    }, { today: args.today });
 }
 
 /** The principal running the deployment, as Entra ID reports it. */

@@ -1,6 +1,7 @@
 // The Key Vault VM extension exactly as the how-to's pool request bodies shape
 // it, one shape per OS: Linux lists bare URLs and keeps the store location in
 // secretsManagementSettings; Windows lists objects carrying their own store.
+// The version (typeHandlerVersion) decides which settings exist at all.
 
 import type {
     CertificateAcl,
@@ -25,6 +26,15 @@ export interface ExtensionInputs {
     acls?: readonly (readonly CertificateAcl[] | undefined)[];
 }
 
+/**
+ * The settings a version doesn't have resolve to undefined (config/extensionVersions.ts:
+ * KeyVaultForWindows 4.x has no requireInitialSync, keyExportable or linkOnRenewal) and
+ * are left out, so the body carries only what that version accepts.
+ */
+function initialSync(spec: KeyVaultExtensionSpec): { requireInitialSync?: boolean } {
+    return spec.requireInitialSync === undefined ? {} : { requireInitialSync: spec.requireInitialSync };
+}
+
 export function buildLinuxSettings(inputs: ExtensionInputs): LinuxExtensionSettings {
     // The extension's files are root-only unless ACLs are on; ACLs need the object form of
     // observedCertificates (Key Vault VM extension for Linux 3.0 docs: aclEnabled, observedCertificates[].acls).
@@ -35,7 +45,7 @@ export function buildLinuxSettings(inputs: ExtensionInputs): LinuxExtensionSetti
         secretsManagementSettings: {
             pollingIntervalInS: String(inputs.spec.pollingIntervalInS),
             certificateStoreLocation: inputs.spec.certificateStoreLocation,
-            requireInitialSync: inputs.spec.requireInitialSync,
+            ...initialSync(inputs.spec),
             ...(aclEnabled ? { aclEnabled: true } : {}),
             observedCertificates: aclEnabled
                 ? inputs.observedCertificates.map((url, i) => ({
@@ -53,7 +63,7 @@ export function buildWindowsSettings(inputs: ExtensionInputs): WindowsExtensionS
     return {
         secretsManagementSettings: {
             pollingIntervalInS: String(spec.pollingIntervalInS),
-            requireInitialSync: spec.requireInitialSync,
+            ...initialSync(spec),
             ...(spec.linkOnRenewal === undefined ? {} : { linkOnRenewal: spec.linkOnRenewal }),
             observedCertificates: inputs.observedCertificates.map((url) => ({
                 url,
@@ -61,7 +71,7 @@ export function buildWindowsSettings(inputs: ExtensionInputs): WindowsExtensionS
                 // Omitted unless set, so the default body matches the how-to's.
                 ...(spec.certificateStoreName === undefined ? {} : { certificateStoreName: spec.certificateStoreName }),
                 ...(spec.accounts === undefined || spec.accounts.length === 0 ? {} : { accounts: [...spec.accounts] }),
-                keyExportable: spec.keyExportable ?? true,
+                ...(spec.keyExportable === undefined ? {} : { keyExportable: spec.keyExportable }),
             })),
         },
         authenticationSettings: { msiEndpoint: MSI_ENDPOINT, msiClientId: inputs.msiClientId },

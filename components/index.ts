@@ -19,7 +19,9 @@ export { buildKeyVaultExtension, MSI_ENDPOINT } from "./extension";
 export { versionlessCertificateId, versionlessSecretId } from "./certificatePolicy";
 export { POOL_REPLACE_ON_CHANGES } from "./pool";
 export { ValidationError, validateConfig } from "./validation";
-export type { ResolvedConfig, ValidationResult } from "./validation";
+export type { ResolvedConfig, ValidationOptions, ValidationResult } from "./validation";
+export { assess, LIFECYCLE } from "./lifecycle";
+export type { AfterDate, LifecycleFact, LifecycleFinding, LifecycleSubject } from "./lifecycle";
 export {
     DEPLOYER_CERTIFICATE_PERMISSIONS,
     IDENTITY_SECRET_PERMISSIONS,

@@ -52,7 +52,7 @@ export interface LinuxExtensionSettings {
     secretsManagementSettings: {
         pollingIntervalInS: string;
         certificateStoreLocation: string;
-        requireInitialSync: boolean;
+        requireInitialSync?: boolean;
         aclEnabled?: boolean;
         observedCertificates: string[] | LinuxObservedCertificate[];
     };
@@ -65,13 +65,15 @@ export interface WindowsObservedCertificate {
     certificateStoreName?: string;
     /** Accounts given read access to the private key. */
     accounts?: string[];
-    keyExportable: boolean;
+    /** Absent under KeyVaultForWindows 4.x, which has no such setting. */
+    keyExportable?: boolean;
 }
 
 export interface WindowsExtensionSettings {
     secretsManagementSettings: {
         pollingIntervalInS: string;
-        requireInitialSync: boolean;
+        /** Absent under KeyVaultForWindows 4.x, which has no such setting. */
+        requireInitialSync?: boolean;
         linkOnRenewal?: boolean;
         observedCertificates: WindowsObservedCertificate[];
     };

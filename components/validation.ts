@@ -7,6 +7,7 @@
 
 import { At, type OutputOf, type Report } from "./config/kit";
 import { type ResolvedPool, resolvePoolSet } from "./config/poolSet";
+import { checkExtensionImages, checkLifecycle } from "./config/poolChecks";
 import { configSchema, osFamilyOf } from "./config/schema";
 import type { OsFamily } from "./types";
 
@@ -38,14 +39,24 @@ export interface ValidationResult {
 /** The keys the project's namespace may hold; anything else is a typo. */
 export const CONFIG_KEYS = Object.keys(configSchema.shape ?? {}) as readonly (keyof Resolved)[];
 
+export interface ValidationOptions {
+    /**
+     * The day Azure's lifecycle dates are compared against (docs/lifecycle.md):
+     * the day the plan or preview runs unless a caller (a test) says otherwise.
+     */
+    today?: Date;
+}
+
 /**
  * Validates a whole configuration (stack config or component arguments) and
  * applies the defaults. Throws ValidationError listing every problem at once.
  */
-export function validateConfig(raw: Record<string, unknown>): ValidationResult {
+export function validateConfig(raw: Record<string, unknown>, options: ValidationOptions = {}): ValidationResult {
     const report: Report = { problems: [], warnings: [] };
     const resolved = configSchema.resolve(raw, new At("", report));
     const poolSet = resolved ? resolvePoolSet(raw, resolved, report) : [];
+    checkExtensionImages(poolSet, report);
+    checkLifecycle(poolSet, options.today ?? new Date(), report);
     if (report.problems.length > 0 || !resolved) throw new ValidationError(report.problems);
     return {
         config: {

@@ -7,7 +7,8 @@
 // pack hands rules a proxy that throws on unknown values, and touching an
 // unrelated unknown field would stop a rule that could otherwise have run.
 
-import { AZURE_TYPES, KEY_VAULT_SECRETS_USER, RETIRED_NODE_AGENT_SKUS as RETIRED_SKUS } from "../components/azureFacts";
+import { AZURE_TYPES, KEY_VAULT_SECRETS_USER } from "../components/azureFacts";
+import { factAbout, factsFor, LIFECYCLE, type LifecycleFact, type LifecycleSubject, plainText } from "../components/lifecycle";
 import { isPlainObject } from "../components/json";
 
 export type EnforcementLevel = "mandatory" | "advisory";
@@ -77,8 +78,6 @@ export function isCertificateType(type: string): boolean {
 const isType = (expected: string) => (type: string) => type === expected;
 
 export const KEY_VAULT_SECRETS_USER_ROLE = KEY_VAULT_SECRETS_USER;
-/** Node agent SKUs Batch no longer supports: the list validation warns about too. */
-export const RETIRED_NODE_AGENT_SKUS: readonly string[] = Object.keys(RETIRED_SKUS);
 
 // ---- narrowing helpers ----------------------------------------------------
 
@@ -151,6 +150,9 @@ function stackRule(info: Omit<StackRule, "kind" | "check">,
 interface PoolView {
     source: "inputs" | "request";
     nodeAgentSkuId?: string;
+    vmSize?: string;
+    /** The Marketplace image as `publisher/offer/sku`, the form the lifecycle table matches. */
+    image?: string;
     extensions: Obj[];
     /** Identity resource IDs: a list in SDK inputs, a map's keys in the ARM body and in the pool's outputs. */
     userAssignedIdentities: string[];
@@ -160,6 +162,11 @@ interface PoolView {
     targetNodeCommunicationMode?: unknown;
     /** The subnet the nodes join, when the pool names one. */
     subnetId?: string;
+}
+
+function imageOf(reference: Obj | undefined): string | undefined {
+    const parts = [reference?.publisher, reference?.offer, reference?.sku];
+    return parts.every((p) => typeof p === "string") ? parts.join("/") : undefined;
 }
 
 function poolView(source: PoolView["source"], body: Obj): PoolView {
@@ -182,6 +189,8 @@ function poolView(source: PoolView["source"], body: Obj): PoolView {
         source,
         describedIdentities: described.filter((i) => i.clientId !== undefined || i.principalId !== undefined),
         nodeAgentSkuId: str(vmConfig?.nodeAgentSkuId),
+        vmSize: str(props.vmSize),
+        image: imageOf(obj(vmConfig?.imageReference)),
         extensions: arr(vmConfig?.extensions).filter(isPlainObject),
         userAssignedIdentities: ids,
         identityType: str(identity?.type),
@@ -791,10 +800,12 @@ const pollingMax3600 = resourceRule({
     return out;
 });
 
+const CLASSIC = factAbout("nodeCommunicationMode");
+
 const simplifiedCommunication = resourceRule({
     name: "pool-simplified-node-communication",
     level: "advisory",
-    anchor: "Azure Batch docs: classic node communication retires 2026-03-31 (simplified-compute-node-communication)",
+    anchor: `${CLASSIC.source}: classic node communication was retired on ${CLASSIC.date ?? "(no date)"}`,
     description: "Pools use the Simplified node communication mode (`targetNodeCommunicationMode: Simplified`).",
     appliesTo: isType(AZURE_TYPES.pool),
 }, (resource, fail) => {
@@ -807,21 +818,32 @@ const simplifiedCommunication = resourceRule({
     return out;
 });
 
-const nodeAgentNotRetired = resourceRule({
-    name: "pool-node-agent-sku-not-retired",
-    level: "advisory",
-    anchor: "Azure/Batch retirement notices (e.g. #169 CentOS 7); Ubuntu 20.04 support ended 2025-04-23",
-    description: `The pool's node agent SKU is not one Batch has retired (${RETIRED_NODE_AGENT_SKUS.join(", ")}).`,
-    appliesTo: isType(AZURE_TYPES.pool),
-}, (resource, fail) => {
-    const out = poolViews(resource)
-        .filter((view) => view.nodeAgentSkuId !== undefined &&
-            RETIRED_NODE_AGENT_SKUS.includes(view.nodeAgentSkuId.toLowerCase()))
-        .map((view) => fail(
-            `nodeAgentSkuId ${JSON.stringify(view.nodeAgentSkuId)} is retired; use batch.node.ubuntu 24.04 (canonical/ubuntu-24_04-lts/server) ` +
-            "or batch.node.windows amd64", view.nodeAgentSkuId));
-    return out;
-});
+/**
+ * A rule over one subject of the lifecycle table (components/lifecycle.ts).
+ * Advisory, and worded without "will" or "was": the pack has no clock a test
+ * could set, and validation already turns each row into a warning or an error
+ * on the day the preview runs.
+ */
+function lifecycleRule(name: string, subject: LifecycleSubject, field: string, read: (view: PoolView) => string | undefined): ResourceRule {
+    const rows = LIFECYCLE.filter((fact) => fact.subject === subject && !fact.informational);
+    const when = (fact: LifecycleFact) => `${fact.event}${fact.date === undefined ? "" : `: ${fact.date}`}`;
+    return resourceRule({
+        name,
+        level: "advisory",
+        anchor: rows.map((fact) => fact.source).join("; "),
+        description: `The pool's ${field} is none that Azure retires: ${rows.map((fact) => `${plainText(fact.matches)} (${when(fact)})`).join("; ")}.`,
+        appliesTo: isType(AZURE_TYPES.pool),
+    }, (resource, fail) => poolViews(resource).flatMap((view) => {
+        const value = read(view);
+        if (value === undefined) return [];
+        return factsFor(subject, value).map((fact) => fail(
+            `${field} ${JSON.stringify(value)} is ${fact.what} (${when(fact)}); use ${plainText(fact.replacement)} (${fact.source})`, value));
+    }));
+}
+
+const nodeAgentNotRetired = lifecycleRule("pool-node-agent-sku-not-retired", "nodeAgentSkuId", "nodeAgentSkuId", (view) => view.nodeAgentSkuId);
+const imageNotRetiring = lifecycleRule("pool-image-not-retiring", "image", "imageReference", (view) => view.image);
+const vmSizeNotRetiring = lifecycleRule("pool-vm-size-not-retiring", "vmSize", "vmSize", (view) => view.vmSize);
 
 /** Every rule, in the order reports list them. */
 export const RULES: readonly Rule[] = [
@@ -843,6 +865,8 @@ export const RULES: readonly Rule[] = [
     pollingMax3600,
     simplifiedCommunication,
     nodeAgentNotRetired,
+    imageNotRetiring,
+    vmSizeNotRetiring,
 ];
 
 export function ruleByName(name: string): Rule {

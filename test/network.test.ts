@@ -111,10 +111,16 @@ describe("network and access configuration: bad input names field, value and rul
         it(title, () => assert.deepEqual(problems(c), [expected]));
     }
 
-    it("warns with the retirement date on Classic communication", () => {
-        const { warnings } = validateConfig(config({ pool: { network: { nodeCommunicationMode: "Classic" } } }));
-        assert.deepEqual(warnings, [
-            'pool.network.nodeCommunicationMode: "Classic" is retired on 2026-03-31; use Simplified (outbound-only, no inbound ports to open)',
+    it("warns on Classic communication until its retirement on 2026-03-31 and refuses it after", () => {
+        const classic = config({ pool: { network: { nodeCommunicationMode: "Classic" } } });
+        const source = "https://learn.microsoft.com/azure/batch/simplified-compute-node-communication";
+        assert.deepEqual(validateConfig(classic, { today: new Date("2026-03-31T23:59:59Z") }).warnings, [
+            'pool.network.nodeCommunicationMode: "Classic" is classic node communication: retirement on 2026-03-31; after that day Azure refuses it; ' +
+            `use Simplified (the default: outbound-only, no inbound ports to open) (${source})`,
+        ]);
+        assert.deepEqual(problems(classic), [
+            'pool.network.nodeCommunicationMode: "Classic" is classic node communication, refused by Azure since 2026-03-31 (retirement); ' +
+            `use Simplified (the default: outbound-only, no inbound ports to open) (${source})`,
         ]);
     });
 
@@ -300,11 +306,12 @@ describe("the vault's private endpoint in the plan", () => {
     });
 
     it("gives the pool a new name when its network changes", async () => {
+        // Planned before Classic's retirement (2026-03-31), when a stack could still ask for it.
         const name = async (network: Config) => one(await planLoaded(configFromValues("batch-cert-rotation", "net", "<test>", {
             "azure-native:location": "westeurope",
             "batch-cert-rotation:certificates": [{ name: "authcert", subject: "CN=batch.example.com" }],
             "batch-cert-rotation:pool": { ...LINUX_POOL, network },
-        })), "azure-native:batch:Pool").inputs.poolName;
+        }), undefined, new Date("2026-03-01")), "azure-native:batch:Pool").inputs.poolName;
         const base = await name({ subnetId: NODES, publicIPAddresses: "none" });
         assert.notEqual(await name({ subnetId: ENDPOINTS, publicIPAddresses: "none" }), base);
         assert.notEqual(await name({ subnetId: NODES }), base);

@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { POOL_REPLACE_ON_CHANGES } from "../components/pool";
-import { configFromValues, loadStackConfig, SECRET_PLACEHOLDER } from "../tools/plan/config";
+import { configFromValues, type LoadedConfig, loadStackConfig, SECRET_PLACEHOLDER } from "../tools/plan/config";
 import { planLoaded, planStack } from "../tools/plan/run";
 import type { PlanDocument, PlannedResource } from "../policy/planDocument";
 import { readFixtureJson } from "./fixtures";
@@ -69,15 +69,20 @@ for (const os of ["linux", "windows"] as const) {
             assert.equal(byPath[urlPath].plan, String(byPath[urlPath].howTo).replace(/\/[0-9a-f]{32}$/, ""));
             assert.equal(byPath[urlPath].plan, "https://testkvwestus2s.vault.azure.net/secrets/authcertforumatesting");
             assert.equal(byPath[`${EXT}.authenticationSettings.msiClientId`].plan, (plan.outputs as Record<string, unknown>).identityClientId);
-            // Classic communication retires on 2026-03-31; the plan asks for Simplified, the how-to (2021) for nothing.
+            // Classic communication was retired on 2026-03-31; the plan asks for Simplified, the how-to (2021) for nothing.
             assert.deepEqual(byPath["properties.targetNodeCommunicationMode"], { path: "properties.targetNodeCommunicationMode", plan: "Simplified", howTo: undefined });
             // azure-native sends Batch's own default explicitly.
             assert.deepEqual(byPath["properties.taskSlotsPerNode"], { path: "properties.taskSlotsPerNode", plan: 1, howTo: undefined });
         });
 
-        it("still plans, with warnings, what Azure may refuse today", async () => {
+        it("still plans, listing as warnings what Azure retires (docs/lifecycle.md)", async () => {
             const plan = await planStack({ configFile: join(ROOT, `examples/how-to-${os}.yaml`) });
-            assert.ok(plan.warnings.some((w) => w.startsWith('pool.vmSize: "STANDARD_DS2_V2"')), plan.warnings.join("\n"));
+            const size = 'pool.vmSize: "STANDARD_DS2_V2" is a size of the D/Ds/Dv2/Dsv2/Ls families: retirement announced on 2026-05-15, ' +
+                "no date given; use a current general-purpose size such as Standard_D2s_v5 (or Standard_L8s_v3 for storage-optimized) " +
+                "(https://github.com/Azure/Batch/issues/140)";
+            const agent = 'pool.nodeAgentSkuId: "batch.node.ubuntu 20.04" is the Ubuntu 20.04 node agent, unsupported by Azure since 2025-04-23 ' +
+                "(end of Batch support); use batch.node.ubuntu 24.04 with canonical/ubuntu-24_04-lts/server (https://github.com/Azure/Batch/issues/174)";
+            assert.deepEqual(plan.warnings, os === "linux" ? [size, agent] : [size]);
         });
     });
 }
@@ -140,6 +145,24 @@ describe("offline plan", () => {
         const rg = plan.resources.find((r) => r.type === "azure-native:resources:ResourceGroup");
         assert.ok(text.includes(SECRET_PLACEHOLDER), "the placeholder is visible");
         assert.ok(rg);
+    });
+});
+
+describe("the plan's clock", () => {
+    // The Windows how-to on a Windows Server 2016 image, which Azure withdraws after 2027-01-12 (Azure/Batch#197).
+    function windows2016(): LoadedConfig {
+        const doc = parse(readFileSync(join(ROOT, "examples/how-to-windows.yaml"), "utf8")) as { config: Record<string, Record<string, unknown>> };
+        const pool = doc.config["batch-cert-rotation:pool"];
+        pool.image = { ...(pool.image as Record<string, unknown>), sku: "2016-datacenter" };
+        return configFromValues("batch-cert-rotation", "how-to", "<test>", doc.config);
+    }
+
+    it("warns before a retirement's date and fails after it where Azure refuses the request, with no change to the stack", async () => {
+        const before = await planLoaded(windows2016(), undefined, new Date("2027-01-12T12:00:00Z"));
+        assert.ok(before.warnings.some((w) => w.startsWith('pool.image: "microsoftwindowsserver/windowsserver/2016-datacenter" is a Windows Server 2016 ' +
+            "Marketplace image: end of Batch support; the Marketplace images are withdrawn on 2027-01-12; after that day Azure refuses it")), before.warnings.join("\n"));
+        await assert.rejects(planLoaded(windows2016(), undefined, new Date("2027-01-13T12:00:00Z")),
+            /pool\.image: "microsoftwindowsserver\/windowsserver\/2016-datacenter" is a Windows Server 2016 Marketplace image, refused by Azure since 2027-01-12/);
     });
 });
 

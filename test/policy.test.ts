@@ -391,7 +391,28 @@ const CASES: RuleCases[] = [
         fail: [
             { title: "batch.node.ubuntu 20.04 (the how-to's)", plan: plan(linux, (p) => { vmConfig(p).nodeAgentSkuId = "batch.node.ubuntu 20.04"; }) },
             { title: "batch.node.centos 7", plan: plan(linux, (p) => { vmConfig(p).nodeAgentSkuId = "batch.node.centos 7"; }) },
+            { title: "batch.node.ubuntu 22.04 (retiring)", plan: plan(linux, (p) => { vmConfig(p).nodeAgentSkuId = "batch.node.ubuntu 22.04"; }) },
         ],
+    },
+    {
+        rule: "pool-image-not-retiring",
+        pass: [
+            { title: "Windows Server 2022", plan: plan(windows) },
+            { title: "Ubuntu 24.04", plan: plan(linux) },
+        ],
+        fail: [
+            {
+                title: "Windows Server 2016, any case",
+                plan: plan(windows, (p) => {
+                    vmConfig(p).imageReference = { publisher: "MicrosoftWindowsServer", offer: "WindowsServer", sku: "2016-Datacenter", version: "latest" };
+                }),
+            },
+        ],
+    },
+    {
+        rule: "pool-vm-size-not-retiring",
+        pass: [{ title: "Standard_D2s_v5", plan: plan(linux) }],
+        fail: [{ title: "STANDARD_DS2_V2 (the how-to's)", plan: plan(linux, (p) => { poolInputs(p).vmSize = "STANDARD_DS2_V2"; }) }],
     },
 ];
 
@@ -445,6 +466,10 @@ void describe("policy rules", () => {
         const report = checkPlan(p);
         assert.deepEqual(report.mandatory, []);
         assert.ok(report.advisory.some((v) => v.rule === "pool-node-agent-sku-not-retired" && v.value === "batch.node.ubuntu 20.04"));
+        const size = report.advisory.find((v) => v.rule === "pool-vm-size-not-retiring");
+        assert.equal(size?.message,
+            'vmSize "STANDARD_DS2_V2" is a size of the D/Ds/Dv2/Dsv2/Ls families (retirement announced on 2026-05-15, no date given); ' +
+            "use a current general-purpose size such as Standard_D2s_v5 (or Standard_L8s_v3 for storage-optimized) (https://github.com/Azure/Batch/issues/140)");
     });
 
     void it("checks the ARM request body of the pool too, so a hand-edited request fails", () => {
@@ -501,7 +526,7 @@ void describe("policy pack wiring", () => {
         for (const name of [
             "keyvault-purge-protection", "keyvault-rbac-authorization", "keyvault-network-default-deny",
             "certificate-validity-max-12-months", "kv-extension-polling-interval-max-3600",
-            "pool-simplified-node-communication", "pool-node-agent-sku-not-retired",
+            "pool-simplified-node-communication", "pool-node-agent-sku-not-retired", "pool-image-not-retiring", "pool-vm-size-not-retiring",
         ]) assert.equal(level(name), "advisory", name);
     });
 

@@ -11,11 +11,18 @@ import type { AnyField, Shape } from "../components/config/kit";
 import { configSchema } from "../components/config/schema";
 import { CONFIG_KEYS, validateConfig } from "../components/validation";
 import { isGiven } from "../stack/config";
+import { AZURE_TYPES } from "../components/azureFacts";
+import { LIFECYCLE } from "../components/lifecycle";
+import { API_VERSIONS } from "../tools/plan/render";
 import {
+    LIFECYCLE_DOC,
+    LIFECYCLE_END,
+    LIFECYCLE_START,
     README_END,
     README_START,
     REFERENCE_DOC,
     renderConfigurationReference,
+    renderLifecycleTable,
     renderPulumiConfig,
     renderReadmeReference,
     spliceConfigSection,
@@ -134,5 +141,32 @@ describe("generated from the configuration's definition (npm run gen:config)", (
         for (const declaration of Object.values(project.config)) {
             assert.match(String(declaration.description), /^(Required|Optional)\. /);
         }
+    });
+});
+
+describe("docs/lifecycle.md, generated from components/lifecycle.ts", () => {
+    const text = () => readFileSync(join(ROOT, LIFECYCLE_DOC), "utf8");
+
+    it("holds the generated table", () => {
+        assert.ok(text().includes(LIFECYCLE_START) && text().includes(LIFECYCLE_END), `${LIFECYCLE_DOC} has the lifecycle-table markers`);
+        assert.equal(spliceReadme(text(), renderLifecycleTable(), LIFECYCLE_DOC, [LIFECYCLE_START, LIFECYCLE_END]), text(),
+            `${LIFECYCLE_DOC}'s table differs from components/lifecycle.ts; run npm run gen:config`);
+    });
+
+    it("gives every row its date (or says there is none), what happens after it and its source", () => {
+        const rows = renderLifecycleTable().split("\n").filter((line) => line.startsWith("| ") && !line.startsWith("| matches"));
+        assert.equal(rows.length, LIFECYCLE.length);
+        LIFECYCLE.forEach((fact, i) => {
+            assert.ok(rows[i].includes(fact.date ?? "announced, no date"), fact.what);
+            assert.ok(rows[i].includes(`](${fact.source})`), `${fact.what} links its source`);
+            assert.match(rows[i], fact.informational ? /informational/ : fact.after === "refused" ? /refuses the request/ : /stops supporting it/, fact.what);
+        });
+    });
+
+    it("states the Batch API version the plan renders for pools and accounts", () => {
+        const version = API_VERSIONS[AZURE_TYPES.pool];
+        assert.equal(API_VERSIONS[AZURE_TYPES.batchAccount], version);
+        assert.ok(text().includes(`\`api-version=${version}\``), `${LIFECYCLE_DOC} names api-version=${version}`);
+        assert.ok(LIFECYCLE.some((f) => f.subject === "batchApiVersion" && f.test(version)), "the retirement row covers the version the plan sends");
     });
 });

@@ -255,15 +255,17 @@ describe("validateConfig defaults and warnings", () => {
         });
         assert.deepEqual(warnings, [
             'certificates[0].issuer: "MyDigiCert" must name a DigiCert or GlobalSign issuer configured in the vault: only those and Self renew automatically',
-            'pool.vmSize: "STANDARD_DS2_V2" is a premium-storage DS-series size that Batch may refuse; consider Standard_D2s_v5',
-            'pool.nodeAgentSkuId: "batch.node.ubuntu 20.04" is retired: Ubuntu 20.04 lost Batch support on 2025-04-23; use batch.node.ubuntu 24.04 with canonical/ubuntu-24_04-lts/server',
+            'pool.vmSize: "STANDARD_DS2_V2" is a size of the D/Ds/Dv2/Dsv2/Ls families: retirement announced on 2026-05-15, no date given; ' +
+            "use a current general-purpose size such as Standard_D2s_v5 (or Standard_L8s_v3 for storage-optimized) (https://github.com/Azure/Batch/issues/140)",
+            'pool.nodeAgentSkuId: "batch.node.ubuntu 20.04" is the Ubuntu 20.04 node agent, unsupported by Azure since 2025-04-23 (end of Batch support); ' +
+            "use batch.node.ubuntu 24.04 with canonical/ubuntu-24_04-lts/server (https://github.com/Azure/Batch/issues/174)",
         ]);
     });
 
     it("warns when a Windows polling interval is outside what newer extensions accept", () => {
         const { warnings } = validateConfig(windows({ keyVaultExtension: { pollingIntervalInS: 60 } }));
         assert.deepEqual(warnings, [
-            "keyVaultExtension.pollingIntervalInS: 60 is outside 300..3600, which newer KeyVaultForWindows versions (4.0) refuse",
+            "keyVaultExtension.pollingIntervalInS: 60 is outside 300..3600, which KeyVaultForWindows 4.x refuses",
         ]);
     });
 
@@ -297,12 +299,24 @@ describe("durationSeconds", () => {
 });
 
 describe("retired node agent SKUs", () => {
-    it("warn in validation for every SKU the policy pack flags", async () => {
-        const { RETIRED_NODE_AGENT_SKUS } = await import("../policy/rules");
-        assert.ok(RETIRED_NODE_AGENT_SKUS.length >= 4);
-        for (const sku of RETIRED_NODE_AGENT_SKUS) {
-            const { warnings } = validateConfig(withField("pool.nodeAgentSkuId", sku));
-            assert.ok(warnings.some((w) => w.startsWith(`pool.nodeAgentSkuId: ${JSON.stringify(sku)} is retired: `)), `${sku}: ${warnings.join("; ")}`);
+    it("warn in validation for every node agent the policy pack flags, or fail where Azure refuses them", async () => {
+        const { LIFECYCLE } = await import("../components/lifecycle");
+        const { ruleByName } = await import("../policy/rules");
+        const rule = ruleByName("pool-node-agent-sku-not-retired");
+        const skus = ["batch.node.ubuntu 22.04", "batch.node.ubuntu 20.04", "batch.node.ubuntu 18.04", "batch.node.ubuntu 16.04",
+            "batch.node.ubuntu 14.04", "batch.node.centos 7", "batch.node.centos 8", "batch.node.debian 8", "batch.node.debian 9", "batch.node.debian 10"];
+        for (const sku of skus) {
+            const fact = LIFECYCLE.find((f) => f.subject === "nodeAgentSkuId" && f.test(sku));
+            assert.ok(fact, `${sku} has a lifecycle row`);
+            assert.ok(rule.description.includes(sku), `the policy rule names ${sku}`);
+            const config = withField("pool.nodeAgentSkuId", sku);
+            const prefix = `pool.nodeAgentSkuId: ${JSON.stringify(sku)} is `;
+            if (fact.after === "refused" && fact.date !== undefined && fact.date < "2026-12-02") {
+                assert.ok(problems(config).some((p) => p.startsWith(prefix)), sku);
+            } else {
+                const { warnings } = validateConfig(config, { today: new Date("2026-12-02") });
+                assert.ok(warnings.some((w) => w.startsWith(prefix)), `${sku}: ${warnings.join("; ")}`);
+            }
         }
     });
 });

@@ -420,10 +420,11 @@ export function stringMap<const O extends Common<Record<string, string>>>(o: O):
 
 /**
  * A field that applies in some configurations only (Windows pools, RSA keys):
- * elsewhere giving it is a problem with `refusal` as the rule, and it resolves
- * to undefined, default or not.
+ * elsewhere giving it is a problem with `refusal` as the rule (a function when
+ * the reason depends on where: the OS, the extension's version), and it
+ * resolves to undefined, default or not.
  */
-export function onlyWhen<In, Out>(applies: (at: At) => boolean, refusal: string, inner: Field<In, Out, Presence>,
+export function onlyWhen<In, Out>(applies: (at: At) => boolean, refusal: string | ((at: At) => string), inner: Field<In, Out, Presence>,
     note: string): Field<In, Out, "optional"> {
     return {
         presence: "optional",
@@ -433,7 +434,7 @@ export function onlyWhen<In, Out>(applies: (at: At) => boolean, refusal: string,
         item: inner.item,
         resolve(value, at) {
             if (applies(at)) return inner.resolve(value, at);
-            if (value !== undefined) at.fail(value, refusal);
+            if (value !== undefined) at.fail(value, typeof refusal === "string" ? refusal : refusal(at));
             return undefined;
         },
     };

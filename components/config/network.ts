@@ -7,6 +7,7 @@
 // lets in.
 
 import type { OsFamily } from "../types";
+import { factAbout } from "../lifecycle";
 import { type At, bool, list, object, oneOf, type OutputOf, str } from "./kit";
 
 const GUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
@@ -23,7 +24,8 @@ const SUBNET_RULE = "must be a subnet resource ID: " +
 
 export const PUBLIC_IP_MODES = ["none", "batchManaged", "userManaged"] as const;
 export const NODE_COMMUNICATION_MODES = ["Simplified", "Classic"] as const;
-export const CLASSIC_RETIREMENT = "2026-03-31";
+/** Checked with the rest of Azure's lifecycle (components/lifecycle.ts); the date is the table's. */
+const CLASSIC_RETIREMENT = factAbout("nodeCommunicationMode").date ?? "";
 
 /** The virtual network a subnet belongs to: its ID without `/subnets/<name>`. */
 export function virtualNetworkOf(subnetId: string): string {
@@ -59,14 +61,11 @@ export const poolNetworkSchema = object({
         notList: "must be a list of public IP resource IDs",
     }),
     nodeCommunicationMode: oneOf(NODE_COMMUNICATION_MODES, {
-        docs: { description: `How nodes talk to Batch; \`Classic\` warns: it is retired on ${CLASSIC_RETIREMENT}.` },
+        docs: {
+            description: `How nodes talk to Batch; Azure retired \`Classic\` on ${CLASSIC_RETIREMENT}, so it is refused ` +
+                "([lifecycle](lifecycle.md)).",
+        },
         default: "Simplified",
-        rules: [(mode, at) => {
-            if (mode === "Classic") {
-                at.warn(mode, `is retired on ${CLASSIC_RETIREMENT}; use Simplified (outbound-only, no inbound ports to open)`);
-            }
-            return undefined;
-        }],
     }),
 }, {
     docs: {

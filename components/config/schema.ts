@@ -8,7 +8,6 @@
 // Fields resolve in the order written, and a rule may look at what its
 // neighbours resolved to (At.lookup): keep a field after those it depends on.
 
-import { RETIRED_NODE_AGENT_SKUS } from "../azureFacts";
 import type { OsFamily } from "../types";
 import {
     type At,
@@ -29,6 +28,7 @@ import {
     uniqueNames,
 } from "./kit";
 import { CERT_NAME, durationSeconds, osFamilyOf } from "./formats";
+import { droppedByWindows4, isWindows4, unsupportedVersion, WINDOWS_4_POLLING } from "./extensionVersions";
 
 export { durationSeconds, osFamilyOf };
 import { accountsSchema, certificateAclsSchema, checkNetworkRelations, poolNetworkSchema, vaultNetworkSchema } from "./network";
@@ -363,7 +363,7 @@ const imageSchema = object({
     sku: str({ docs: { description: "Marketplace image SKU." }, required: "a Marketplace image reference field" }),
     version: str({ docs: { description: "Marketplace image version." }, default: "latest" }),
 }, {
-    docs: { description: "The Marketplace image of the nodes." },
+    docs: { description: "The Marketplace image of the nodes; images Batch retires warn, or fail once Azure refuses them ([lifecycle](lifecycle.md))." },
     required: "publisher, offer, sku and optionally version",
 });
 
@@ -376,27 +376,19 @@ export const poolSchema = object({
         pattern: [POOL_NAME, "must be 1-64 characters of letters, digits, '-' and '_'"],
     }),
     vmSize: str({
-        docs: { description: "The nodes' VM size, e.g. `Standard_D2s_v5`; DS-series sizes warn." },
+        docs: { description: "The nodes' VM size, e.g. `Standard_D2s_v5`; sizes of families Batch retires warn ([lifecycle](lifecycle.md))." },
         required: "an Azure VM size such as Standard_D2s_v5",
-        warn: (vmSize, at) => {
-            if (/^standard_ds\d/i.test(vmSize)) {
-                at.warn(vmSize, "is a premium-storage DS-series size that Batch may refuse; consider Standard_D2s_v5");
-            }
-        },
     }),
     image: imageSchema,
     nodeAgentSkuId: str({
         docs: {
-            description: "The Batch node agent. Decides Linux or Windows and must match the image; retired SKUs warn.",
+            description: "The Batch node agent. Decides Linux or Windows and must match the image; retiring and retired " +
+                "agents warn, or fail once Azure refuses them ([lifecycle](lifecycle.md)).",
             rule: "`batch.node.<distro> <version>` or `batch.node.windows amd64`",
         },
         required: "e.g. batch.node.ubuntu 24.04 or batch.node.windows amd64",
         pattern: [/^batch\.node\.\S+( \S+)*$/,
             "must be a Batch node agent SKU such as batch.node.ubuntu 24.04 or batch.node.windows amd64"],
-        warn: (sku, at) => {
-            const retired = RETIRED_NODE_AGENT_SKUS[sku.toLowerCase()];
-            if (retired) at.warn(sku, `is retired: ${retired}`);
-        },
     }),
     // Before the fixed-scale fields, which it excludes (they look it up).
     autoScale: autoScaleSchema,
@@ -443,28 +435,47 @@ export const poolSchema = object({
 
 const windowsOnly = (at: At) => osAt(at) === "windows";
 const WINDOWS_ONLY = "applies to Windows pools only; remove it";
+/** typeHandlerVersion resolves first, so the fields after it can follow the version's settings. */
+const windows4At = (at: At) => isWindows4(osAt(at), at.lookup("typeHandlerVersion"));
+/** A Windows setting KeyVaultForWindows 4.x no longer has: refused on Linux and under 4.x, each with its reason. */
+const windows3Only = (at: At) => windowsOnly(at) && !windows4At(at);
+const windows3Refusal = (at: At) => windowsOnly(at) ? droppedByWindows4(at.lookup("typeHandlerVersion")) : WINDOWS_ONLY;
+const INT32_MAX = 2147483647;
 
 export const keyVaultExtensionSchema = object({
+    typeHandlerVersion: str({
+        docs: {
+            description: "The extension's version; the settings below follow it. `3.0` on both OSes; Windows pools may opt into " +
+                "`4.0` ([extension versions](lifecycle.md#key-vault-extension-versions)). KeyVaultForLinux 4.x is refused.",
+            rule: "`3.x`; Windows also `4.x`",
+        },
+        default: "3.0",
+        pattern: [/^\d+\.\d+$/, "must be a major.minor version such as 3.0"],
+        rules: [(version, at) => unsupportedVersion(osAt(at), version)],
+    }),
     pollingIntervalInS: int({
         docs: {
             description: "How often each node polls the vault for a new version, in seconds (sent as a string, as the how-to). " +
-                "Must be shorter than every certificate's renewal window; Windows warns outside 300-3600.",
-            rule: "whole seconds, 1-2147483647",
+                "Must be shorter than every certificate's renewal window; Windows 3.x warns outside 300-3600.",
+            rule: `whole seconds, 1-${INT32_MAX}; ${WINDOWS_4_POLLING.min}-${WINDOWS_4_POLLING.max} with KeyVaultForWindows 4.x`,
         },
-        range: [1, 2147483647],
+        range: (at) => windows4At(at)
+            ? { ...WINDOWS_4_POLLING, note: ` (KeyVaultForWindows 4.x, typeHandlerVersion ${JSON.stringify(at.lookup("typeHandlerVersion"))})` }
+            : { min: 1, max: INT32_MAX, note: "" },
         // The how-to sends it as a string; accept "300" as well as 300.
         digitStrings: true,
         default: 300,
         warn: (seconds, at) => {
-            if (osAt(at) === "windows" && (seconds < 300 || seconds > 3600)) {
-                at.warn(seconds, "is outside 300..3600, which newer KeyVaultForWindows versions (4.0) refuse");
+            if (windowsOnly(at) && !windows4At(at) && (seconds < WINDOWS_4_POLLING.min || seconds > WINDOWS_4_POLLING.max)) {
+                at.warn(seconds, "is outside 300..3600, which KeyVaultForWindows 4.x refuses");
             }
         },
     }),
-    requireInitialSync: bool({
-        docs: { description: "Nodes wait for the first sync before taking tasks; `false` is the [troubleshooting switch](troubleshooting.md#nodes-stuck-starting-or-unusable)." },
-        default: true,
-    }),
+    requireInitialSync: onlyWhen((at) => !windows4At(at), (at) => droppedByWindows4(at.lookup("typeHandlerVersion")),
+        bool({
+            docs: { description: "Nodes wait for the first sync before taking tasks; `false` is the [troubleshooting switch](troubleshooting.md#nodes-stuck-starting-or-unusable)." },
+            default: true,
+        }), "not with KeyVaultForWindows 4.x"),
     certificateStoreLocation: choose<OsFamily, string, string>(osAt, {
         linux: str({
             docs: { description: "" },
@@ -481,20 +492,15 @@ export const keyVaultExtensionSchema = object({
         str({ docs: { description: "The Windows certificate store.", shownDefault: "the extension's (`My`)" } }), "Windows only"),
     accounts: onlyWhen(windowsOnly, WINDOWS_ONLY, accountsSchema, "Windows only"),
     // No default: absent leaves the extension's own (false) and the how-to's body unchanged.
-    linkOnRenewal: onlyWhen(windowsOnly, WINDOWS_ONLY,
+    linkOnRenewal: onlyWhen(windows3Only, windows3Refusal,
         bool({ docs: { description: "Rebind s-channel (HTTP.sys) bindings to the renewed certificate.", shownDefault: "the extension's (`false`)" } }),
-        "Windows only"),
-    keyExportable: onlyWhen(windowsOnly, WINDOWS_ONLY,
-        bool({ docs: { description: "Mark the installed private key exportable, as the how-to does." }, default: true }), "Windows only"),
+        "Windows 3.x only"),
+    keyExportable: onlyWhen(windows3Only, windows3Refusal,
+        bool({ docs: { description: "Mark the installed private key exportable, as the how-to does." }, default: true }), "Windows 3.x only"),
     name: str({
         docs: { description: "The extension's name on the pool." },
         default: "KVExtensions",
         pattern: [/^[a-zA-Z0-9_.-]{1,64}$/, "must be 1-64 characters of letters, digits, '.', '-' and '_'"],
-    }),
-    typeHandlerVersion: str({
-        docs: { description: "The extension's version.", rule: "`major.minor`" },
-        default: "3.0",
-        pattern: [/^\d+\.\d+$/, "must be a major.minor version such as 3.0"],
     }),
     autoUpgradeMinorVersion: bool({ docs: { description: "Let Azure upgrade the extension's minor version." }, default: true }),
 }, {

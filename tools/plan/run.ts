@@ -12,7 +12,8 @@ import type { PlanDocument, PlannedResource } from "../../policy/planDocument";
 /** What the Pulumi SDK puts in place of a secret value when it serializes one. */
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 
-export type StackProgram = () => Promise<Record<string, unknown>>;
+/** The stack program; `today` is the day Azure's lifecycle dates are compared against (index.ts: the real day when absent). */
+export type StackProgram = (today?: Date) => Promise<Record<string, unknown>>;
 
 export interface PlanOptions {
     stack?: string;
@@ -20,6 +21,8 @@ export interface PlanOptions {
     projectDir?: string;
     /** The program to run; the project's own index.ts by default. */
     program?: StackProgram;
+    /** The day the plan checks Azure's lifecycle against; the real one by default. */
+    today?: Date;
 }
 
 interface Captured {
@@ -122,7 +125,7 @@ async function collectWarnings<T>(run: () => Promise<T>): Promise<{ result: T; w
     }
 }
 
-export async function planLoaded(loaded: LoadedConfig, program: StackProgram = loadProgram()): Promise<PlanDocument> {
+export async function planLoaded(loaded: LoadedConfig, program: StackProgram = loadProgram(), today?: Date): Promise<PlanDocument> {
     pulumi.runtime.setAllConfig(loaded.config, loaded.secretKeys);
     const mocks = new AzureMocks();
     await pulumi.runtime.setMocks(mocks, loaded.project, loaded.stack, false);
@@ -138,7 +141,7 @@ export async function planLoaded(loaded: LoadedConfig, program: StackProgram = l
             // Held and rethrown below: a rejection inside the stack's init would also
             // surface from the SDK's internals as an unhandled rejection.
             try {
-                return await program();
+                return await program(today);
             } catch (err) {
                 programError = err;
                 return {};
@@ -187,5 +190,5 @@ export async function planLoaded(loaded: LoadedConfig, program: StackProgram = l
 }
 
 export async function planStack(options: PlanOptions): Promise<PlanDocument> {
-    return planLoaded(loadStackConfig(options), options.program);
+    return planLoaded(loadStackConfig(options), options.program, options.today);
 }
