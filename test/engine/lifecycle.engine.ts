@@ -146,6 +146,26 @@ for (const target of TARGETS) {
             }
         });
 
+        it("a tag change, previewed on the deployed stack, plans no replacement of any pool, grant or DNS record", async () => {
+            const tags = parseDocument(readFileSync(configFile, "utf8")).getIn(["config", "batch-cert-rotation:tags"]);
+            editConfig(configFile, ["batch-cert-rotation:tags", "reviewed"], "yes");
+            events = [];
+            try {
+                await stack.preview(opts());
+            } finally {
+                editConfig(configFile, ["batch-cert-rotation:tags"], tags ?? {});
+            }
+            // The preview of the vault's update doesn't know its URI (azure-native Update): nothing that names a
+            // replacement may hang on it.
+            const updated = steps().filter((s) => s.op === "update").map((s) => s.type);
+            assert.ok(updated.includes("azure-native:keyvault:Vault"), `the tag change did not update the vault: ${JSON.stringify(updated)}`);
+            const named = new Set([POOL, "azure-native:authorization:RoleAssignment", "azure-native:keyvault:AccessPolicy",
+                "azure-native:privatedns:PrivateZone", "azure-native:privatedns:VirtualNetworkLink", "azure-native:network:PrivateDnsZoneGroup",
+                "azure-native:network:PrivateEndpoint"]);
+            const replaced = steps().filter((s) => named.has(s.type) && ["replace", "create-replacement", "delete-replaced"].includes(s.op));
+            assert.deepEqual(replaced.map((s) => s.urn), [], "a tag change previews replacements that pulumi up won't make");
+        });
+
         it("a changed renewal policy updates the certificate in place and no step touches the pool", async () => {
             editConfig(configFile, ["batch-cert-rotation:certificates", 0, "renewal"], { lifetimePercentage: 75 });
             events = [];
@@ -160,6 +180,7 @@ for (const target of TARGETS) {
             ? "a changed extension setting replaces the pinned-name pool, deleting the old one first"
             : "a changed extension setting replaces the pool, creating the new one before deleting the old", async () => {
             editConfig(configFile, ["batch-cert-rotation:keyVaultExtension", "pollingIntervalInS"], 600);
+            clearCalls(session);
             events = [];
             await stack.up(opts());
             const poolSteps = stepsFor(steps(), POOL);
@@ -168,6 +189,11 @@ for (const target of TARGETS) {
             assert.ok(created >= 0 && deleted >= 0, `the pool was not replaced: ${JSON.stringify(poolSteps)}`);
             if (target.pinnedPool) assert.ok(deleted < created, "a pinned pool name was created twice: the old pool must go first");
             else assert.ok(created < deleted, "the new pool must exist before the old one is deleted");
+            // The stand-in answers as azure-native does: delete-first for the new poolName. Create-first above is the
+            // program's explicit deleteBeforeReplace: false overriding it, not a provider that happened to agree.
+            const poolDiffs = readCalls(session).filter((c) => c.method === "Diff" && c.type === POOL && (c.diff?.replaces.length ?? 0) > 0);
+            assert.ok(poolDiffs.length > 0 && poolDiffs.every((c) => c.diff?.deleteBeforeReplace === true),
+                `azure-native's answer for the pool: ${JSON.stringify(poolDiffs.map((c) => c.diff))}`);
             const others = steps().filter((s) => s.type !== POOL && s.type !== COMPONENT_TYPE && !isEngineOwn(s.urn));
             assert.ok(others.every((s) => s.op === "same"), `other resources changed: ${JSON.stringify(others.filter((s) => s.op !== "same"))}`);
         });
