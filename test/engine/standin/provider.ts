@@ -53,6 +53,18 @@ function toStruct(value: State): Struct {
     return Struct.fromJavaScript(JSON.parse(JSON.stringify(value)) as Parameters<typeof Struct.fromJavaScript>[0]);
 }
 
+/**
+ * Who azuread's getClientConfig says is signed in, when a test changes the deployer (a person, then a pipeline);
+ * absent, the shared deterministic answer.
+ */
+export const STANDIN_DEPLOYER_OBJECT_ID_ENV = "STANDIN_DEPLOYER_OBJECT_ID";
+
+function invokeResult(token: string, args: State): State {
+    const answer = invokeAnswer(token, args);
+    const deployer = process.env[STANDIN_DEPLOYER_OBJECT_ID_ENV];
+    return token === "azuread:index/getClientConfig:getClientConfig" && deployer ? { ...answer, objectId: deployer } : answer;
+}
+
 /** The model file every stand-in process of one engine run shares; absent: no model, answers only. */
 function modelPath(): string | undefined {
     return process.env.STANDIN_AZURE_MODEL || undefined;
@@ -107,7 +119,7 @@ export function serve(plugin: string): Promise<number> {
         invoke: unary((req: providerProto.InvokeRequest) => {
             const args = toJs(req.getArgs());
             record({ plugin, method: "Invoke", type: req.getTok(), inputs: args });
-            return new providerProto.InvokeResponse().setReturn(toStruct(invokeAnswer(req.getTok(), args)));
+            return new providerProto.InvokeResponse().setReturn(toStruct(invokeResult(req.getTok(), args)));
         }),
         check: unary((req: providerProto.CheckRequest) => {
             record({ plugin, method: "Check", type: req.getType(), name: req.getName(), urn: req.getUrn(), inputs: toJs(req.getNews()) });
