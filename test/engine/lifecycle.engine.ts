@@ -163,7 +163,22 @@ for (const target of TARGETS) {
                 "azure-native:privatedns:PrivateZone", "azure-native:privatedns:VirtualNetworkLink", "azure-native:network:PrivateDnsZoneGroup",
                 "azure-native:network:PrivateEndpoint"]);
             const replaced = steps().filter((s) => named.has(s.type) && ["replace", "create-replacement", "delete-replaced"].includes(s.op));
-            assert.deepEqual(replaced.map((s) => s.urn), [], "a tag change previews replacements that pulumi up won't make");
+            // Known limit, documented in docs/pools.md: a pinned pool's replaceOnChanges counts the secret URLs, unknown in
+            // this preview, as changed, so the preview shows that pool replaced; `pulumi up` finds them equal.
+            const expected = target.pinnedPool ? [...new Set(replaced.filter((s) => s.type === POOL).map((s) => s.urn))] : [];
+            assert.deepEqual([...new Set(replaced.map((s) => s.urn))], expected, "a tag change previews replacements that pulumi up won't make");
+            if (target.pinnedPool) {
+                clearCalls(session);
+                events = [];
+                editConfig(configFile, ["batch-cert-rotation:tags", "reviewed"], "yes");
+                try {
+                    await stack.up(opts());
+                } finally {
+                    editConfig(configFile, ["batch-cert-rotation:tags"], tags ?? {});
+                }
+                assert.ok(stepsFor(steps(), POOL).every((s) => s.op === "same"), `up replaced the pinned pool: ${JSON.stringify(stepsFor(steps(), POOL))}`);
+                await stack.up(opts());
+            }
         });
 
         it("a changed renewal policy updates the certificate in place and no step touches the pool", async () => {
@@ -191,9 +206,12 @@ for (const target of TARGETS) {
             else assert.ok(created < deleted, "the new pool must exist before the old one is deleted");
             // The stand-in answers as azure-native does: delete-first for the new poolName. Create-first above is the
             // program's explicit deleteBeforeReplace: false overriding it, not a provider that happened to agree.
-            const poolDiffs = readCalls(session).filter((c) => c.method === "Diff" && c.type === POOL && (c.diff?.replaces.length ?? 0) > 0);
-            assert.ok(poolDiffs.length > 0 && poolDiffs.every((c) => c.diff?.deleteBeforeReplace === true),
-                `azure-native's answer for the pool: ${JSON.stringify(poolDiffs.map((c) => c.diff))}`);
+            // (A pinned pool's replacement is the program's replaceOnChanges: azure-native finds none itself.)
+            if (!target.pinnedPool) {
+                const poolDiffs = readCalls(session).filter((c) => c.method === "Diff" && c.type === POOL && (c.diff?.replaces.length ?? 0) > 0);
+                assert.ok(poolDiffs.length > 0 && poolDiffs.every((c) => c.diff?.deleteBeforeReplace === true),
+                    `azure-native's answer for the pool: ${JSON.stringify(poolDiffs.map((c) => c.diff))}`);
+            }
             const others = steps().filter((s) => s.type !== POOL && s.type !== COMPONENT_TYPE && !isEngineOwn(s.urn));
             assert.ok(others.every((s) => s.op === "same"), `other resources changed: ${JSON.stringify(others.filter((s) => s.op !== "same"))}`);
         });
