@@ -47,8 +47,16 @@ export interface GrantTargets {
     resourceGroupName: pulumi.Input<string>;
     tenantId: pulumi.Input<string>;
     identityPrincipalId: pulumi.Input<string>;
+    /**
+     * The vault and the identity as configuration names them (CertificateVault.key,
+     * NodeIdentity.key): role-assignment names hash these, known in every preview,
+     * not the vault's ID or the principal ID Azure computes.
+     */
+    nameKeys: { vault: string; identity: string };
     deployerObjectId: pulumi.Input<string>;
     deployerPrincipalType: pulumi.Input<PrincipalType>;
+    /** Access-policy mode on an adopted vault: the principals whose policies the vault already has, left alone. */
+    existingAccessPolicies?: readonly ("identity" | "deployer")[];
 }
 
 /** Creates the grants for the chosen authorization model; the pool and certificates depend on all of them. */
@@ -64,32 +72,38 @@ export function createGrants(
 function createAccessPolicyGrants(name: string, t: GrantTargets, opts: pulumi.CustomResourceOptions): pulumi.CustomResource[] {
     const policy = (objectId: pulumi.Input<string>, permissions: { secrets?: string[]; certificates?: string[] }) =>
         ({ tenantId: t.tenantId, objectId, permissions });
+    // azure-native refuses to create a policy the vault already has for that object ID (custom_keyvault_accesspolicy.go),
+    // and deleting it with the stack would take away access the stack never gave: an existing one is left alone.
+    const existing = t.existingAccessPolicies ?? [];
     return [
-        new keyvault.AccessPolicy(`${name}-identity-access`, {
+        ...(existing.includes("identity") ? [] : [new keyvault.AccessPolicy(`${name}-identity-access`, {
             resourceGroupName: t.resourceGroupName,
             vaultName: t.vaultName,
             policy: policy(t.identityPrincipalId, { secrets: [...IDENTITY_SECRET_PERMISSIONS] }),
-        }, opts),
-        new keyvault.AccessPolicy(`${name}-deployer-access`, {
+        }, opts)]),
+        ...(existing.includes("deployer") ? [] : [new keyvault.AccessPolicy(`${name}-deployer-access`, {
             resourceGroupName: t.resourceGroupName,
             vaultName: t.vaultName,
             policy: policy(t.deployerObjectId, { certificates: [...DEPLOYER_CERTIFICATE_PERMISSIONS] }),
-        }, opts),
+        }, opts)]),
     ];
 }
 
 function createRbacGrants(name: string, t: GrantTargets, opts: pulumi.CustomResourceOptions): pulumi.CustomResource[] {
-    const assign = (suffix: string, role: string, principalId: pulumi.Input<string>, principalType: pulumi.Input<PrincipalType>) =>
+    // principalKey names the principal as configuration does (the identity's key; the deployer's object ID, which the
+    // azuread invoke answers in every preview): the assignment's name is a URL parameter, so it must never be unknown.
+    const assign = (suffix: string, role: string, principalId: pulumi.Input<string>, principalKey: pulumi.Input<string>,
+        principalType: pulumi.Input<PrincipalType>) =>
         new authorization.RoleAssignment(`${name}-${suffix}`, {
             scope: t.vaultId,
             principalId,
             // A freshly created identity may not have replicated yet; stating its type avoids PrincipalNotFound.
             principalType,
             roleDefinitionId: pulumi.output(t.vaultId).apply((id) => roleDefinitionId(id, role)),
-            roleAssignmentName: pulumi.all([t.vaultId, principalId]).apply(([scope, p]) => deterministicGuid(scope, p, role)),
+            roleAssignmentName: pulumi.output(principalKey).apply((p) => deterministicGuid(`vault:${t.nameKeys.vault}`, p, role)),
         }, opts);
     return [
-        assign("identity-secrets-user", KEY_VAULT_SECRETS_USER, t.identityPrincipalId, "ServicePrincipal"),
-        assign("deployer-certificates-officer", KEY_VAULT_CERTIFICATES_OFFICER, t.deployerObjectId, t.deployerPrincipalType),
+        assign("identity-secrets-user", KEY_VAULT_SECRETS_USER, t.identityPrincipalId, `identity:${t.nameKeys.identity}`, "ServicePrincipal"),
+        assign("deployer-certificates-officer", KEY_VAULT_CERTIFICATES_OFFICER, t.deployerObjectId, t.deployerObjectId, t.deployerPrincipalType),
     ];
 }

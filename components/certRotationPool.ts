@@ -134,8 +134,10 @@ export class CertRotationPool extends pulumi.ComponentResource {
             resourceGroupName: vault.resourceGroupName,
             tenantId: deployer.tenantId,
             identityPrincipalId: identity.principalId,
+            nameKeys: { vault: vault.key, identity: identity.key },
             deployerObjectId: deployer.objectId,
             deployerPrincipalType: deployer.principalType,
+            existingAccessPolicies: kv.existingAccessPolicies,
         }, { parent: this });
 
         // 3b. The vault's private endpoint and its DNS, before anything reads the vault through it.
@@ -167,6 +169,7 @@ export class CertRotationPool extends pulumi.ComponentResource {
                 identityId: identity.id,
                 identityClientId: identity.clientId,
                 vaultUri: vault.uri,
+                nameKeys: { identity: identity.key, vault: vault.key },
                 batchAccount: args.batchAccount,
                 dependsOn: [...grants, ...networkReady,
                     ...certificates.filter((_, i) => planned.certificates.includes(config.certificates[i]))],

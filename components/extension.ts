@@ -15,13 +15,14 @@ import type {
 /** The Azure Instance Metadata Service identity endpoint the nodes sign in through. */
 export const MSI_ENDPOINT = "http://169.254.169.254/metadata/identity";
 
-export interface ExtensionInputs {
+/** `S`: the leaves other resources decide (see VmExtension); strings unless the caller passes Outputs. */
+export interface ExtensionInputs<S = string> {
     os: OsFamily;
     spec: KeyVaultExtensionSpec;
     /** Client ID of the user-assigned identity the nodes sign in as. */
-    msiClientId: string;
+    msiClientId: S;
     /** Versionless secret URLs, one per certificate, in config order. */
-    observedCertificates: string[];
+    observedCertificates: S[];
     /** Linux: who besides root may read each certificate, index-aligned with observedCertificates. */
     acls?: readonly (readonly CertificateAcl[] | undefined)[];
 }
@@ -35,7 +36,7 @@ function initialSync(spec: KeyVaultExtensionSpec): { requireInitialSync?: boolea
     return spec.requireInitialSync === undefined ? {} : { requireInitialSync: spec.requireInitialSync };
 }
 
-export function buildLinuxSettings(inputs: ExtensionInputs): LinuxExtensionSettings {
+export function buildLinuxSettings<S>(inputs: ExtensionInputs<S>): LinuxExtensionSettings<S> {
     // The extension's files are root-only unless ACLs are on; ACLs need the object form of
     // observedCertificates (Key Vault VM extension for Linux 3.0 docs: aclEnabled, observedCertificates[].acls).
     // Without any ACL the bare-URL list stays, so the body is the how-to's.
@@ -58,7 +59,7 @@ export function buildLinuxSettings(inputs: ExtensionInputs): LinuxExtensionSetti
     };
 }
 
-export function buildWindowsSettings(inputs: ExtensionInputs): WindowsExtensionSettings {
+export function buildWindowsSettings<S>(inputs: ExtensionInputs<S>): WindowsExtensionSettings<S> {
     const { spec } = inputs;
     return {
         secretsManagementSettings: {
@@ -78,7 +79,7 @@ export function buildWindowsSettings(inputs: ExtensionInputs): WindowsExtensionS
     };
 }
 
-export function buildKeyVaultExtension(inputs: ExtensionInputs): VmExtension {
+export function buildKeyVaultExtension<S = string>(inputs: ExtensionInputs<S>): VmExtension<S> {
     const linux = inputs.os === "linux";
     return {
         name: inputs.spec.name,

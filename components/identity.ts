@@ -8,6 +8,12 @@ export interface NodeIdentity {
     id: pulumi.Output<string>;
     clientId: pulumi.Output<string>;
     principalId: pulumi.Output<string>;
+    /**
+     * What names the identity in configuration (its adopted resource ID, or the
+     * name the component gives it): known in every preview, unlike its client
+     * and principal IDs, so names that decide replacements hash this instead.
+     */
+    key: string;
 }
 
 export interface IdentityArgs {
@@ -23,14 +29,21 @@ export function createIdentity(name: string, args: IdentityArgs, parent: pulumi.
         const ref = parseResourceId(args.adopt.id);
         const found = managedidentity.getUserAssignedIdentityOutput(
             { resourceGroupName: ref.resourceGroupName, resourceName: ref.name }, { parent });
-        return { id: pulumi.output(args.adopt.id), clientId: found.clientId, principalId: found.principalId };
+        return { id: pulumi.output(args.adopt.id), clientId: found.clientId, principalId: found.principalId, key: args.adopt.id };
     }
+    const resourceName = `${name}-${pulumi.getStack()}-identity`;
     const created = new managedidentity.UserAssignedIdentity(`${name}-identity`, {
         // Named, not auto-named, so a redeploy and the offline plan give the same name.
-        resourceName: `${name}-${pulumi.getStack()}-identity`,
+        resourceName,
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         tags: args.tags,
-    }, { parent });
-    return { id: created.id, clientId: created.clientId, principalId: created.principalId };
+    }, {
+        parent,
+        // Tags reach the identity when it is created, never by an update: azure-native's preview of an update
+        // knows only name and location (provider.go Update), so a tag update would make the principal ID
+        // unknown in that preview and every grant on it would show as replaced.
+        ignoreChanges: ["tags"],
+    });
+    return { id: created.id, clientId: created.clientId, principalId: created.principalId, key: resourceName };
 }

@@ -61,12 +61,23 @@ export function buildVaultNetworkAcls(network: VaultNetworkSpec, poolSubnets: re
 }
 
 /**
- * The private DNS zone of a vault's private endpoint, from its URI: Azure's
- * zone table maps `vault.<suffix>` to `privatelink.vaultcore.<suffix>`
- * (azure.net, azure.cn, usgovcloudapi.net). An unknown URI (a preview) gives
- * the public cloud's.
+ * The Key Vault DNS suffix of the cloud a region belongs to: sovereign regions
+ * carry their cloud in their name (chinanorth3, usgovvirginia, usdodeast).
  */
-export function privateDnsZoneForVault(vaultUri: string): string {
-    const host = /^https:\/\/[^./]+\.vault\.([^/]+?)\.?(?::\d+)?(?:\/|$)/i.exec(vaultUri)?.[1];
-    return `privatelink.vaultcore.${(host ?? "azure.net").toLowerCase()}`;
+export function vaultDnsSuffixForRegion(location: string): string {
+    const region = location.toLowerCase().replace(/\s/g, "");
+    if (region.startsWith("china")) return "vault.azure.cn";
+    if (region.startsWith("usgov") || region.startsWith("usdod")) return "vault.usgovcloudapi.net";
+    return "vault.azure.net";
+}
+
+/**
+ * The private DNS zone for vaults in a region's cloud. From the region, which
+ * configuration gives, not from the vault's URI: the zone's name is a URL
+ * parameter, and azure-native's preview of a vault update doesn't know the URI,
+ * so a zone named from it would show as replaced on every vault update.
+ * Azure's zone table maps `vault.<suffix>` to `privatelink.vaultcore.<suffix>`.
+ */
+export function privateDnsZoneForRegion(location: string): string {
+    return `privatelink.vaultcore.${vaultDnsSuffixForRegion(location).replace(/^vault\./, "")}`;
 }

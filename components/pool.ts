@@ -15,15 +15,15 @@ export const POOL_REPLACE_ON_CHANGES = [
     "userAccounts", "mountConfiguration", "taskSlotsPerNode", "taskSchedulingPolicy",
 ] as const;
 
-export interface DeploymentConfiguration {
+export interface DeploymentConfiguration<S = string> {
     virtualMachineConfiguration: {
         imageReference: ImageReference;
         nodeAgentSkuId: string;
-        extensions: VmExtension[];
+        extensions: VmExtension<S>[];
     };
 }
 
-export function buildDeploymentConfiguration(pool: PoolSpec, extension: VmExtension): DeploymentConfiguration {
+export function buildDeploymentConfiguration<S = string>(pool: PoolSpec, extension: VmExtension<S>): DeploymentConfiguration<S> {
     return {
         virtualMachineConfiguration: {
             imageReference: { ...pool.image },

@@ -19,6 +19,12 @@ export interface PoolResourceInputs {
     identityId: pulumi.Input<string>;
     identityClientId: pulumi.Input<string>;
     vaultUri: pulumi.Input<string>;
+    /**
+     * What names the identity and the vault in configuration (NodeIdentity.key,
+     * CertificateVault.key): the derived pool name hashes these, never the client
+     * ID or the vault URI, which azure-native's preview of an update doesn't know.
+     */
+    nameKeys: { identity: string; vault: string };
     batchAccount: { name: pulumi.Input<string>; resourceGroupName: pulumi.Input<string> };
     /** Grants, the vault's network path and the certificates: nodes are unusable until they can read every certificate. */
     dependsOn: pulumi.Resource[];
@@ -39,30 +45,60 @@ function throwawayPassword(): pulumi.Output<string> {
     return pulumi.secret(`${randomBytes(24).toString("base64url")}aA1!`);
 }
 
+/**
+ * The extension with the identity's client ID and each secret URL as Output
+ * leaves: everything else comes from configuration and stays known in every
+ * preview (image, node agent, extension type, version and polling), where one
+ * apply over the whole would make the pool's deploymentConfiguration a single
+ * unknown. Observed URLs come from the vault's URI (sovereign clouds differ)
+ * and are versionless, so every renewal reaches the nodes without touching the pool.
+ */
+export function poolExtension(inputs: PoolResourceInputs): VmExtension<pulumi.Output<string>> {
+    const { pool } = inputs;
+    const uri = pulumi.output(inputs.vaultUri);
+    return buildKeyVaultExtension({
+        os: pool.osFamily,
+        spec: pool.extension,
+        msiClientId: pulumi.output(inputs.identityClientId),
+        observedCertificates: pool.certificates.map((c) => uri.apply((u) => versionlessSecretId(u, c.name))),
+        acls: pool.certificates.map((c) => c.acls),
+    });
+}
+
+/**
+ * The derived pool name, from configuration alone: the same extension and
+ * body with the identity and the vault named as configuration names them
+ * (nameKeys) in place of their client ID and URI. Known in every preview, so
+ * a preview never plans a replacement that `pulumi up` won't make.
+ */
+export function derivedPoolName(inputs: PoolResourceInputs): string {
+    const { pool } = inputs;
+    const extension = buildKeyVaultExtension({
+        os: pool.osFamily,
+        spec: pool.extension,
+        msiClientId: `identity:${inputs.nameKeys.identity}`,
+        observedCertificates: pool.certificates.map((c) => `vault:${inputs.nameKeys.vault}/secrets/${c.name}`),
+        acls: pool.certificates.map((c) => c.acls),
+    });
+    const { userAccounts, ...settings } = buildConfigOnlyProperties(pool.spec);
+    return derivePoolName(pool.nameBase, replacementKey({
+        ...settings,
+        ...buildPoolNetworkSettings(pool.spec.network),
+        userAccounts,
+        deploymentConfiguration: buildDeploymentConfiguration(pool.spec, extension),
+        identity: { userAssignedIdentities: [inputs.nameKeys.identity] },
+    }));
+}
+
 export function registerPool(parent: pulumi.Resource, inputs: PoolResourceInputs): RegisteredPool {
     const { pool } = inputs;
     const { spec } = pool;
-    // Observed URLs come from the vault's URI (sovereign clouds differ) and are versionless,
-    // so every renewal reaches the nodes without touching the pool.
-    const extension = pulumi.all([inputs.identityClientId, inputs.vaultUri]).apply(([clientId, uri]) => buildKeyVaultExtension({
-        os: pool.osFamily,
-        spec: pool.extension,
-        msiClientId: clientId,
-        observedCertificates: pool.certificates.map((c) => versionlessSecretId(uri, c.name)),
-        acls: pool.certificates.map((c) => c.acls),
-    }));
-    const deploymentConfiguration = extension.apply((ext) => buildDeploymentConfiguration(spec, ext));
+    const extension = poolExtension(inputs);
+    const deploymentConfiguration = buildDeploymentConfiguration(spec, extension);
     const network = buildPoolNetworkSettings(spec.network);
     const { userAccounts, ...settings } = buildConfigOnlyProperties(spec);
     const pinned = spec.name;
-    const poolName = pinned !== undefined ? pulumi.output(pinned)
-        : pulumi.all([deploymentConfiguration, inputs.identityId]).apply(([dc, id]) => derivePoolName(pool.nameBase, replacementKey({
-            ...settings,
-            ...network,
-            userAccounts,
-            deploymentConfiguration: dc,
-            identity: { userAssignedIdentities: [id] },
-        })));
+    const poolName = pinned ?? derivedPoolName(inputs);
     const resource = new batch.Pool(pool.resourceName, {
         resourceGroupName: inputs.batchAccount.resourceGroupName,
         accountName: inputs.batchAccount.name,
@@ -75,11 +111,17 @@ export function registerPool(parent: pulumi.Resource, inputs: PoolResourceInputs
     }, {
         parent,
         dependsOn: inputs.dependsOn,
-        // A derived name changes with every replacing setting, so the new pool is created
-        // before the old one goes. A pinned name can't exist twice: delete first.
-        ...(pinned !== undefined ? { deleteBeforeReplace: true, replaceOnChanges: [...POOL_REPLACE_ON_CHANGES] } : {}),
+        // A derived name changes with every replacing setting, so the old and the new pool can
+        // exist side by side. azure-native answers every replacement it finds (here: a new
+        // poolName in the URL) with delete-first, and the engine follows it unless this option
+        // is set (pulumi-azure-native provider.go Diff; pulumi/pulumi step_generator.go): the
+        // explicit false is what makes the new pool come first. A pinned name can't exist twice:
+        // delete first, a gap in capacity.
+        ...(pinned !== undefined
+            ? { deleteBeforeReplace: true, replaceOnChanges: [...POOL_REPLACE_ON_CHANGES] }
+            : { deleteBeforeReplace: false }),
         // A fresh password each run must not look like a change (it would replace the pool).
         ...(userAccounts === undefined ? {} : { ignoreChanges: ["userAccounts[*].password"] }),
     });
-    return { pool: resource, extension };
+    return { pool: resource, extension: pulumi.output(extension) as pulumi.Output<VmExtension> };
 }

@@ -21,19 +21,25 @@ export type {
     VaultAuthorization,
 } from "./config/schema";
 
-/** The Key Vault VM extension as it goes into the pool (and into the stack outputs). */
-export interface VmExtension {
+/**
+ * The Key Vault VM extension as it goes into the pool (and into the stack
+ * outputs). `S` is the type of the two leaves other resources decide, the
+ * identity's client ID and each secret URL: plain strings once resolved, or
+ * Outputs while the pool is registered, so that only those leaves are unknown
+ * in a preview and everything from configuration stays readable.
+ */
+export interface VmExtension<S = string> {
     name: string;
     publisher: "Microsoft.Azure.KeyVault";
     type: "KeyVaultForLinux" | "KeyVaultForWindows";
     typeHandlerVersion: string;
     autoUpgradeMinorVersion: boolean;
-    settings: LinuxExtensionSettings | WindowsExtensionSettings;
+    settings: LinuxExtensionSettings<S> | WindowsExtensionSettings<S>;
 }
 
-export interface AuthenticationSettings {
+export interface AuthenticationSettings<S = string> {
     msiEndpoint: string;
-    msiClientId: string;
+    msiClientId: S;
 }
 
 /** Who besides root may read a certificate's files on a Linux node (extension 3.0). */
@@ -43,24 +49,24 @@ export interface CertificateAcl {
 }
 
 /** The object form Linux 3.0 takes once ACLs are on; bare URLs otherwise, as the how-to. */
-export interface LinuxObservedCertificate {
-    url: string;
+export interface LinuxObservedCertificate<S = string> {
+    url: S;
     acls?: CertificateAcl[];
 }
 
-export interface LinuxExtensionSettings {
+export interface LinuxExtensionSettings<S = string> {
     secretsManagementSettings: {
         pollingIntervalInS: string;
         certificateStoreLocation: string;
         requireInitialSync?: boolean;
         aclEnabled?: boolean;
-        observedCertificates: string[] | LinuxObservedCertificate[];
+        observedCertificates: S[] | LinuxObservedCertificate<S>[];
     };
-    authenticationSettings: AuthenticationSettings;
+    authenticationSettings: AuthenticationSettings<S>;
 }
 
-export interface WindowsObservedCertificate {
-    url: string;
+export interface WindowsObservedCertificate<S = string> {
+    url: S;
     certificateStoreLocation: string;
     certificateStoreName?: string;
     /** Accounts given read access to the private key. */
@@ -69,13 +75,13 @@ export interface WindowsObservedCertificate {
     keyExportable?: boolean;
 }
 
-export interface WindowsExtensionSettings {
+export interface WindowsExtensionSettings<S = string> {
     secretsManagementSettings: {
         pollingIntervalInS: string;
         /** Absent under KeyVaultForWindows 4.x, which has no such setting. */
         requireInitialSync?: boolean;
         linkOnRenewal?: boolean;
-        observedCertificates: WindowsObservedCertificate[];
+        observedCertificates: WindowsObservedCertificate<S>[];
     };
-    authenticationSettings: AuthenticationSettings;
+    authenticationSettings: AuthenticationSettings<S>;
 }

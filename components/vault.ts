@@ -13,6 +13,8 @@ export interface CertificateVault {
     /** `properties.vaultUri`: secret URLs are built from it (sovereign clouds use other DNS suffixes). */
     uri: pulumi.Output<string>;
     resourceGroupName: pulumi.Input<string>;
+    /** What names the vault in configuration (its adopted ID, or its name): known in every preview, unlike its URI. */
+    key: string;
 }
 
 export interface VaultArgs {
@@ -30,10 +32,11 @@ export function createVault(name: string, args: VaultArgs, parent: pulumi.Resour
     if (kv.id) {
         const ref = parseResourceId(kv.id);
         const found = keyvault.getVaultOutput({ resourceGroupName: ref.resourceGroupName, vaultName: ref.name }, { parent });
-        return { id: found.id, name: pulumi.output(ref.name), uri: found.properties.apply((p) => p.vaultUri ?? ""), resourceGroupName: ref.resourceGroupName };
+        return { id: found.id, name: pulumi.output(ref.name), uri: found.properties.apply((p) => p.vaultUri ?? ""), resourceGroupName: ref.resourceGroupName, key: kv.id };
     }
+    const vaultName = kv.name ?? deriveVaultName(name, pulumi.getProject(), pulumi.getStack());
     const created = new keyvault.Vault(`${name}-vault`, {
-        vaultName: kv.name ?? deriveVaultName(name, pulumi.getProject(), pulumi.getStack()),
+        vaultName,
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         tags: args.tags,
@@ -45,6 +48,9 @@ export function createVault(name: string, args: VaultArgs, parent: pulumi.Resour
             // Azure refuses false here; leaving it out is how a vault goes without purge protection.
             ...(kv.purgeProtection ? { enablePurgeProtection: true } : {}),
             enableRbacAuthorization: kv.authorization === "rbac",
+            // Key Vault takes the soft-deleted vault of this name back instead of refusing the name (409); it accepts
+            // recover only while such a vault exists (management spec 2024-11-01, VaultProperties.createMode).
+            ...(kv.recover ? { createMode: "recover" } : {}),
             // The firewall lets every pool's subnet in unless the user lists subnets or the nodes go through the endpoint.
             ...(kv.network === undefined ? {} : {
                 networkAcls: buildVaultNetworkAcls(kv.network, args.poolSubnetIds),
@@ -57,5 +63,6 @@ export function createVault(name: string, args: VaultArgs, parent: pulumi.Resour
         name: created.name,
         uri: created.properties.apply((p) => p.vaultUri ?? ""),
         resourceGroupName: args.resourceGroupName,
+        key: vaultName,
     };
 }

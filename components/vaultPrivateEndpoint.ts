@@ -9,7 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as network from "@pulumi/azure-native/network";
 import * as privatedns from "@pulumi/azure-native/privatedns";
-import { privateDnsZoneForVault, virtualNetworkOf } from "./network";
+import { privateDnsZoneForRegion, virtualNetworkOf } from "./network";
 
 export interface VaultPrivateEndpointArgs {
     /** Plain: whether a zone is created follows from it. */
@@ -41,9 +41,9 @@ export function createVaultPrivateEndpoint(name: string, args: VaultPrivateEndpo
     if (args.endpoint.privateDnsZoneId !== undefined) {
         zoneId = args.endpoint.privateDnsZoneId;
     } else {
-        // The zone's name follows the vault's URI, so a sovereign cloud gets its own zone.
+        // The zone's name follows the region's cloud, so a sovereign cloud gets its own zone.
         const zone = new privatedns.PrivateZone(`${name}-vault-dns`, {
-            privateZoneName: pulumi.output(args.vaultUri).apply(privateDnsZoneForVault),
+            privateZoneName: pulumi.output(args.location).apply(privateDnsZoneForRegion),
             resourceGroupName: args.resourceGroupName,
             // Private DNS zones are global resources.
             location: "Global",

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { buildKeyVaultExtension } from "../components/extension";
-import { buildPoolNetworkSettings, buildVaultNetworkAcls, privateDnsZoneForVault, type VaultNetworkSpec } from "../components/network";
+import { buildPoolNetworkSettings, buildVaultNetworkAcls, privateDnsZoneForRegion, type VaultNetworkSpec } from "../components/network";
 import type { KeyVaultExtensionSpec } from "../components/types";
 import { ValidationError, validateConfig } from "../components/validation";
 import { configFromValues } from "../tools/plan/config";
@@ -192,11 +192,11 @@ describe("network bodies", () => {
         assert.deepEqual(buildVaultNetworkAcls({ ...vaultNetwork, allowedSubnetIds: [ENDPOINTS] }, [NODES]).virtualNetworkRules, [{ id: ENDPOINTS }]);
     });
 
-    it("picks the private DNS zone from the vault's URI, sovereign clouds included", () => {
-        assert.equal(privateDnsZoneForVault("https://kv-a.vault.azure.net/"), "privatelink.vaultcore.azure.net");
-        assert.equal(privateDnsZoneForVault("https://kv-a.vault.azure.cn/"), "privatelink.vaultcore.azure.cn");
-        assert.equal(privateDnsZoneForVault("https://kv-a.vault.usgovcloudapi.net"), "privatelink.vaultcore.usgovcloudapi.net");
-        assert.equal(privateDnsZoneForVault(""), "privatelink.vaultcore.azure.net");
+    it("picks the private DNS zone from the region's cloud, sovereign clouds included", () => {
+        assert.equal(privateDnsZoneForRegion("westeurope"), "privatelink.vaultcore.azure.net");
+        assert.equal(privateDnsZoneForRegion("China North 3"), "privatelink.vaultcore.azure.cn");
+        assert.equal(privateDnsZoneForRegion("usgovvirginia"), "privatelink.vaultcore.usgovcloudapi.net");
+        assert.equal(privateDnsZoneForRegion("usdodeast"), "privatelink.vaultcore.usgovcloudapi.net");
     });
 });
 

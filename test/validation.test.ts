@@ -163,9 +163,24 @@ describe("validateConfig rejects bad input naming field, value and rule", () => 
         ]);
     });
 
+    it("keyVault.existingAccessPolicies needs an adopted access-policy vault; recover a created one", () => {
+        const adopted = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-shared";
+        assert.deepEqual(problems(withField("keyVault.existingAccessPolicies", ["deployer"])), [
+            'keyVault.existingAccessPolicies: ["deployer"] applies only to a vault adopted by keyVault.id (a vault the stack creates has no policies of its own)',
+        ]);
+        assert.deepEqual(problems({ ...base(), keyVault: { id: adopted, authorization: "rbac", existingAccessPolicies: ["identity"] } }), [
+            'keyVault.existingAccessPolicies: ["identity"] applies only with authorization: accessPolicy (an RBAC vault is granted by role assignments)',
+        ]);
+        assert.doesNotThrow(() => validateConfig({ ...base(), keyVault: { id: adopted, existingAccessPolicies: ["deployer", "identity"] } }));
+        assert.match(problems({ ...base(), keyVault: { id: adopted, existingAccessPolicies: ["owner"] } })[0] ?? "", /^keyVault\.existingAccessPolicies\[0\]: "owner" is not one of identity, deployer$/);
+        assert.deepEqual(problems({ ...base(), keyVault: { id: adopted, recover: true } }), [
+            "keyVault.recover: true applies only to a vault the stack creates; an adopted vault (keyVault.id) is recovered by its owner",
+        ]);
+    });
+
     it("never prints an unknown key's value", () => {
         assert.deepEqual(problems(withField("keyVault.pasword", "s3cr3t-value")), [
-            "keyVault.pasword: unknown key; expected one of name, id, authorization, purgeProtection, softDeleteRetentionInDays, sku, purgeCertificatesOnDelete, network",
+            "keyVault.pasword: unknown key; expected one of name, id, authorization, purgeProtection, softDeleteRetentionInDays, sku, purgeCertificatesOnDelete, network, existingAccessPolicies, recover",
         ]);
     });
 
@@ -203,7 +218,7 @@ describe("validateConfig defaults and warnings", () => {
         assert.equal(config.osFamily, "linux");
         assert.deepEqual(config.keyVault, {
             name: undefined, id: undefined, authorization: "accessPolicy", purgeProtection: true, softDeleteRetentionInDays: 90,
-            sku: "standard", purgeCertificatesOnDelete: false, network: undefined,
+            sku: "standard", purgeCertificatesOnDelete: false, network: undefined, existingAccessPolicies: undefined, recover: false,
         });
         assert.deepEqual(config.certificates[0], {
             name: "c", subject: "CN=c", dnsNames: [], validityInMonths: 12, renewal: { lifetimePercentage: 80 }, keyType: "RSA",

@@ -190,6 +190,26 @@ const keyVaultFields = {
         default: false,
     }),
     network: vaultNetworkSchema,
+    existingAccessPolicies: list(oneOf(["identity", "deployer"] as const, {
+        docs: { description: "A principal whose access policy the adopted vault already has." },
+    }), {
+        docs: {
+            description: "With an adopted vault (`id`) in access-policy mode: the grants whose access policies the vault already " +
+                "has (e.g. the deployer who made it in the portal), which the stack then leaves alone, creating and deleting none. " +
+                "Without it azure-native refuses to create a policy that exists (\"cannot create already existing resource\"). " +
+                "The existing policy must hold the permissions docs/configuration.md lists.",
+            shownDefault: "none: the stack creates both",
+        },
+        notList: "must be a list of identity | deployer",
+    }),
+    recover: bool({
+        docs: {
+            description: "Recover this stack's soft-deleted vault of the same name (`createMode: recover`) instead of creating " +
+                "one: after `pulumi destroy` the name stays reserved for `softDeleteRetentionInDays`, and a new vault of that " +
+                "name is refused (409). Set it for the `pulumi up` that recovers, then remove it (see docs/troubleshooting.md).",
+        },
+        default: false,
+    }),
 };
 type KeyVaultFields = ObjectOutput<typeof keyVaultFields>;
 
@@ -204,6 +224,18 @@ export const keyVaultSchema = transform(object(keyVaultFields, {
             if (kv.purgeProtection && kv.purgeCertificatesOnDelete) {
                 at.key("purgeCertificatesOnDelete").fail(true,
                     "can't be honoured while keyVault.purgeProtection is true (a protected vault refuses purges); turn one of them off");
+            }
+            if (kv.existingAccessPolicies !== undefined && kv.existingAccessPolicies.length > 0) {
+                if (kv.id === undefined) {
+                    at.key("existingAccessPolicies").fail(kv.existingAccessPolicies,
+                        "applies only to a vault adopted by keyVault.id (a vault the stack creates has no policies of its own)");
+                } else if (kv.authorization !== "accessPolicy") {
+                    at.key("existingAccessPolicies").fail(kv.existingAccessPolicies,
+                        "applies only with authorization: accessPolicy (an RBAC vault is granted by role assignments)");
+                }
+            }
+            if (kv.recover && kv.id !== undefined) {
+                at.key("recover").fail(true, "applies only to a vault the stack creates; an adopted vault (keyVault.id) is recovered by its owner");
             }
             if (kv.authorization === "accessPolicy" && kv.purgeCertificatesOnDelete && !kv.purgeProtection) {
                 at.key("purgeCertificatesOnDelete").fail(true,

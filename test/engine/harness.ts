@@ -39,6 +39,8 @@ export interface EngineSession {
     project: string;
     env: Record<string, string>;
     callLog: string;
+    /** The stand-ins' model of Azure (standin/azureModel.ts), shared by every stand-in process of the session. */
+    azureModel: string;
     command: PulumiCommand;
     close(): void;
 }
@@ -51,6 +53,7 @@ export async function openSession(extraEnv: Record<string, string> = {}): Promis
     copyCheckout(project);
     const callLog = join(dir, "calls.jsonl");
     writeFileSync(callLog, "");
+    const azureModel = join(dir, "azure-model.json");
     mkdirSync(join(dir, "state"));
     const env: Record<string, string> = {
         PATH: [STANDIN_BIN, STAND_IN_AZ_DIR, bin, DYNAMIC_PROVIDER_BIN, process.env.PATH ?? ""].join(":"),
@@ -62,10 +65,11 @@ export async function openSession(extraEnv: Record<string, string> = {}): Promis
         // The dynamic provider shim requires @pulumi/pulumi from its working directory.
         NODE_PATH: join(PROJECT_DIR, "node_modules"),
         STANDIN_CALL_LOG: callLog,
+        STANDIN_AZURE_MODEL: azureModel,
         ...extraEnv,
     };
     const command = await PulumiCommand.get({ root: dirname(bin) });
-    return { dir, project, env, callLog, command, close: () => rmSync(dir, { recursive: true, force: true }) };
+    return { dir, project, env, callLog, azureModel, command, close: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 export function readCalls(session: EngineSession): RecordedCall[] {

@@ -4,6 +4,7 @@
 // can't drift apart.
 
 import { deterministicGuid } from "../../components/naming";
+import { vaultDnsSuffixForRegion } from "../../components/network";
 import { AZURE_TYPES, CERTIFICATE_TYPE } from "../../components/azureFacts";
 import { ARM_ENDPOINT, renderRequest } from "./render";
 
@@ -18,12 +19,7 @@ export type State = Record<string, unknown>;
  * Vaults in sovereign clouds answer under other DNS suffixes; the answer follows
  * the region, so the plan shows that URLs come from the vault's own URI.
  */
-export function vaultDnsSuffix(location: string): string {
-    const region = location.toLowerCase().replace(/\s/g, "");
-    if (region.startsWith("china")) return "vault.azure.cn";
-    if (region.startsWith("usgov") || region.startsWith("usdod")) return "vault.usgovcloudapi.net";
-    return "vault.azure.net";
-}
+export const vaultDnsSuffix = vaultDnsSuffixForRegion;
 
 function vaultUri(name: string, location: string): string {
     return `https://${name}.${vaultDnsSuffix(location)}/`;

@@ -6,10 +6,10 @@
 // answers from tools/plan/answers.ts, the same source as the offline plan's
 // mocks, and records every call so tests can assert on what the engine asked.
 //
-// What it mirrors of azure-native (provider/pkg/provider/diff.go and PR #408):
-// a change to a parameter of the resource's URL (or its location) replaces,
-// any other change updates in place; during preview of a create, every output
-// that Azure computes is unknown, inputs are carried over.
+// The rules it applies are azure-native's own (azureNative.ts, each with its
+// source) in front of a small model of the Azure services (azureModel.ts,
+// each of Azure's refusals with its source), shared by every stand-in process
+// of one run through the file STANDIN_AZURE_MODEL names.
 import * as grpc from "@grpc/grpc-js";
 import { appendFileSync, readFileSync } from "node:fs";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
@@ -17,12 +17,11 @@ import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as providerGrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as providerProto from "@pulumi/pulumi/proto/provider_pb";
 import * as pluginProto from "@pulumi/pulumi/proto/plugin_pb";
-import { isPlainObject } from "../../../components/json";
 import { invokeAnswer, resourceAnswer, type State } from "../../../tools/plan/answers";
-import { PATH_PARAMETERS } from "../../../tools/plan/render";
-
-/** The engine's marker for a value not known until the resource exists. */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+import { deleteResource, getResource } from "./azureModel";
+import {
+    armIdOf, azureErrorMessage, createInModel, diffInputs, previewCreateOutputs, previewUpdateOutputs, updateInModel,
+} from "./azureNative";
 
 /** One line of the call log (JSON Lines, one file shared by every stand-in process of a run). */
 export interface RecordedCall {
@@ -34,11 +33,8 @@ export interface RecordedCall {
     preview?: boolean;
     inputs?: State;
     /** Diff only: what the stand-in decided. */
-    diff?: { changes: boolean; replaces: string[] };
+    diff?: { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean };
 }
-
-/** Top-level inputs that force a replacement in azure-native besides the URL's parameters. */
-const ALSO_REPLACES = ["location"];
 
 function urnName(urn: string): string {
     return urn.split("::").pop() ?? urn;
@@ -57,30 +53,21 @@ function toStruct(value: State): Struct {
     return Struct.fromJavaScript(JSON.parse(JSON.stringify(value)) as Parameters<typeof Struct.fromJavaScript>[0]);
 }
 
-/** Outputs during preview of a create: inputs carried over, every computed property unknown. */
-export function previewOutputs(inputs: State, answered: State): State {
-    const result: State = {};
-    for (const [key, value] of Object.entries(answered)) {
-        if (!(key in inputs)) result[key] = UNKNOWN;
-        else if (isPlainObject(value) && isPlainObject(inputs[key])) result[key] = previewOutputs(inputs[key] as State, value);
-        else result[key] = inputs[key];
-    }
-    return result;
+/**
+ * Who azuread's getClientConfig says is signed in, when a test changes the deployer (a person, then a pipeline);
+ * absent, the shared deterministic answer.
+ */
+export const STANDIN_DEPLOYER_OBJECT_ID_ENV = "STANDIN_DEPLOYER_OBJECT_ID";
+
+function invokeResult(token: string, args: State): State {
+    const answer = invokeAnswer(token, args);
+    const deployer = process.env[STANDIN_DEPLOYER_OBJECT_ID_ENV];
+    return token === "azuread:index/getClientConfig:getClientConfig" && deployer ? { ...answer, objectId: deployer } : answer;
 }
 
-function containsUnknown(value: unknown): boolean {
-    if (value === UNKNOWN) return true;
-    if (Array.isArray(value)) return value.some(containsUnknown);
-    if (isPlainObject(value)) return Object.values(value).some(containsUnknown);
-    return false;
-}
-
-/** azure-native's diff, at the top level of the inputs. */
-export function diffInputs(type: string, olds: State, news: State): { changes: boolean; replaces: string[]; diffs: string[] } {
-    const keys = [...new Set([...Object.keys(olds), ...Object.keys(news)])].filter((k) => !k.startsWith("__")).sort();
-    const diffs = keys.filter((k) => containsUnknown(news[k]) || JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
-    const replacing = new Set([...(PATH_PARAMETERS[type] ?? []), ...ALSO_REPLACES]);
-    return { changes: diffs.length > 0, replaces: diffs.filter((k) => replacing.has(k)), diffs };
+/** The model file every stand-in process of one engine run shares; absent: no model, answers only. */
+function modelPath(): string | undefined {
+    return process.env.STANDIN_AZURE_MODEL || undefined;
 }
 
 function record(call: RecordedCall): void {
@@ -132,7 +119,7 @@ export function serve(plugin: string): Promise<number> {
         invoke: unary((req: providerProto.InvokeRequest) => {
             const args = toJs(req.getArgs());
             record({ plugin, method: "Invoke", type: req.getTok(), inputs: args });
-            return new providerProto.InvokeResponse().setReturn(toStruct(invokeAnswer(req.getTok(), args)));
+            return new providerProto.InvokeResponse().setReturn(toStruct(invokeResult(req.getTok(), args)));
         }),
         check: unary((req: providerProto.CheckRequest) => {
             record({ plugin, method: "Check", type: req.getType(), name: req.getName(), urn: req.getUrn(), inputs: toJs(req.getNews()) });
@@ -143,12 +130,12 @@ export function serve(plugin: string): Promise<number> {
             const news = toJs(req.getNews());
             const result = diffInputs(type, toJs(req.getOldInputs() ?? req.getOlds()), news);
             record({ plugin, method: "Diff", type, name: req.getName() || urnName(req.getUrn()), urn: req.getUrn(), inputs: news,
-                diff: { changes: result.changes, replaces: result.replaces } });
+                diff: { changes: result.changes, replaces: result.replaces, deleteBeforeReplace: result.deleteBeforeReplace } });
             return new providerProto.DiffResponse()
                 .setChanges(result.changes ? providerProto.DiffResponse.DiffChanges.DIFF_SOME : providerProto.DiffResponse.DiffChanges.DIFF_NONE)
                 .setReplacesList(result.replaces)
                 .setDiffsList(result.diffs)
-                .setDeletebeforereplace(false);
+                .setDeletebeforereplace(result.deleteBeforeReplace);
         }),
         create: unary((req: providerProto.CreateRequest) => {
             const type = req.getType() || urnType(req.getUrn());
@@ -156,8 +143,12 @@ export function serve(plugin: string): Promise<number> {
             const inputs = toJs(req.getProperties());
             record({ plugin, method: "Create", type, name, urn: req.getUrn(), preview: req.getPreview(), inputs });
             const answer = resourceAnswer(type, name, inputs);
-            const outputs = req.getPreview() ? previewOutputs(inputs, answer.state) : answer.state;
-            return new providerProto.CreateResponse().setId(req.getPreview() ? "" : answer.id ?? `${type}/${name}`).setProperties(toStruct(outputs));
+            if (req.getPreview()) {
+                return new providerProto.CreateResponse().setId("").setProperties(toStruct(previewCreateOutputs(inputs, answer.state)));
+            }
+            const path = modelPath();
+            const id = path === undefined ? armIdOf(type, inputs) : createInModel(path, type, inputs);
+            return new providerProto.CreateResponse().setId(id ?? answer.id ?? `${type}/${name}`).setProperties(toStruct(answer.state));
         }),
         update: unary((req: providerProto.UpdateRequest) => {
             const type = req.getType() || urnType(req.getUrn());
@@ -165,12 +156,20 @@ export function serve(plugin: string): Promise<number> {
             const news = toJs(req.getNews());
             record({ plugin, method: "Update", type, name, urn: req.getUrn(), preview: req.getPreview(), inputs: news });
             const answer = resourceAnswer(type, name, news);
-            // Unknown inputs stay unknown in an update's preview; computed outputs keep their old values.
-            const outputs = req.getPreview() ? { ...toJs(req.getOlds()), ...news } : answer.state;
-            return new providerProto.UpdateResponse().setProperties(toStruct(outputs));
+            if (req.getPreview()) {
+                return new providerProto.UpdateResponse().setProperties(toStruct(previewUpdateOutputs(news, answer.state, toJs(req.getOlds()))));
+            }
+            const path = modelPath();
+            if (path !== undefined) updateInModel(path, type, news);
+            return new providerProto.UpdateResponse().setProperties(toStruct(answer.state));
         }),
         read: unary((req: providerProto.ReadRequest) => {
             record({ plugin, method: "Read", type: urnType(req.getUrn()), name: urnName(req.getUrn()), urn: req.getUrn() });
+            const path = modelPath();
+            // provider.go Read: a 404 means the resource was deleted, answered with an empty ID.
+            if (path !== undefined && req.getId().startsWith("/") && getResource(path, req.getId()).status === 404) {
+                return new providerProto.ReadResponse().setId("");
+            }
             const response = new providerProto.ReadResponse().setId(req.getId());
             const properties = req.getProperties();
             const inputs = req.getInputs();
@@ -180,6 +179,11 @@ export function serve(plugin: string): Promise<number> {
         }),
         delete: unary((req: providerProto.DeleteRequest) => {
             record({ plugin, method: "Delete", type: urnType(req.getUrn()), name: urnName(req.getUrn()), urn: req.getUrn(), inputs: toJs(req.getOldInputs() ?? req.getProperties()) });
+            const path = modelPath();
+            if (path !== undefined && req.getId().startsWith("/")) {
+                const answer = deleteResource(path, req.getId());
+                if (answer.status >= 400) throw new Error(azureErrorMessage(answer.status, answer.body));
+            }
             return new Empty();
         }),
     };
