@@ -11,6 +11,7 @@ import * as net from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { CertificateInputs } from "../../components/certificateProvider";
 import { loopbackTls } from "./x509";
+import type { LoopbackProxy } from "../support/loopbackProxy";
 import { type Harness, SHORT_BOUNDS, startHarness, startShipped, timedRejection } from "./support";
 
 const BOUND_MS = 8_000;
@@ -37,10 +38,13 @@ function expectUnreachable(message: string, name: string, vaultUri: string, caus
 
 describe("the provider as shipped: a vault it can't reach is reported as such", () => {
     let h: Harness;
+    let proxy: LoopbackProxy;
     let inputs: (name: string, vaultUri: string) => CertificateInputs;
     const servers: net.Server[] = [];
     before(async () => {
         h = await startHarness({}, SHORT_BOUNDS, "shipped");
+        assert.ok(h.proxy, "the shipped harness reaches vaults through the loopback proxy");
+        proxy = h.proxy;
         inputs = (name, vaultUri) => ({ ...h.inputs({ name }), vaultUri });
     });
     after(async () => {
@@ -50,10 +54,10 @@ describe("the provider as shipped: a vault it can't reach is reported as such", 
 
     it("a vault name that doesn't resolve (the proxy says so): not retried, no Key Vault status blamed", async () => {
         const vaultUri = "https://kv-nowhere.vault.azure.net/";
-        h.proxy?.unresolvable("kv-nowhere.vault.azure.net");
+        proxy.unresolvable("kv-nowhere.vault.azure.net");
         const { error, elapsedMs } = await timedRejection(() => h.provider.create(inputs("dns", vaultUri)));
         expectUnreachable(error.message, "dns", vaultUri, /\(a proxy or gateway answered HTTP 502 instead of Key Vault: Unable to resolve host name kv-nowhere\.vault\.azure\.net\)/);
-        assert.equal(h.proxy?.connects.filter((c) => c.startsWith("kv-nowhere.")).length, 1, "one attempt: waiting doesn't make a name resolve");
+        assert.equal(proxy.connects.filter((c) => c.startsWith("kv-nowhere.")).length, 1, "one attempt: waiting doesn't make a name resolve");
         assert.ok(elapsedMs < BOUND_MS, `${elapsedMs} ms`);
     });
 
@@ -64,7 +68,7 @@ describe("the provider as shipped: a vault it can't reach is reported as such", 
         expectUnreachable(first.error.message, "refused", direct, /\(ECONNREFUSED: /);
         assert.ok(first.elapsedMs < BOUND_MS, `${first.elapsedMs} ms`);
 
-        h.proxy?.route("kv-refused.vault.azure.net", port);
+        proxy.route("kv-refused.vault.azure.net", port);
         const proxied = "https://kv-refused.vault.azure.net/";
         const second = await timedRejection(() => h.provider.create(inputs("refused", proxied)));
         expectUnreachable(second.error.message, "refused", proxied, /\(a proxy or gateway answered HTTP 502 instead of Key Vault: Connection to kv-refused\.vault\.azure\.net:443 failed: ECONNREFUSED\)/);
@@ -75,7 +79,7 @@ describe("the provider as shipped: a vault it can't reach is reported as such", 
         const untrusted = await loopbackTls();
         const server = https.createServer({ key: untrusted.keyPem, cert: untrusted.certPem }, (_req, res) => res.end("{}"));
         servers.push(server);
-        h.proxy?.route("kv-inspected.vault.azure.net", await listen(server));
+        proxy.route("kv-inspected.vault.azure.net", await listen(server));
         const vaultUri = "https://kv-inspected.vault.azure.net/";
         const { error, elapsedMs } = await timedRejection(() => h.provider.create(inputs("tls", vaultUri)));
         expectUnreachable(error.message, "tls", vaultUri, /\((UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|SELF_SIGNED_CERT_IN_CHAIN|CERT_SIGNATURE_FAILURE): /);
