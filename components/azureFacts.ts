@@ -32,3 +32,6 @@ export const COMPONENT_TYPE = "batch-cert-rotation:index:CertRotationPool";
 export const CERTIFICATE_MODULE = "batch-cert-rotation";
 export const CERTIFICATE_RESOURCE = "KeyVaultCertificate";
 export const CERTIFICATE_TYPE = `pulumi-nodejs:dynamic/${CERTIFICATE_MODULE}:${CERTIFICATE_RESOURCE}`;
+/** The dynamic resource that PATCHes a pool's updatable settings (poolSettings.ts). */
+export const POOL_SETTINGS_RESOURCE = "BatchPoolSettings";
+export const POOL_SETTINGS_TYPE = `pulumi-nodejs:dynamic/${CERTIFICATE_MODULE}:${POOL_SETTINGS_RESOURCE}`;

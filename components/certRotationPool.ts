@@ -17,6 +17,7 @@ import { planPools } from "./pools";
 import type { OsFamily, VmExtension } from "./types";
 import { type ResolvedConfig, validateConfig } from "./validation";
 import { createVault } from "./vault";
+import { armEndpointForRegion } from "./network";
 
 export { COMPONENT_TYPE };
 
@@ -171,6 +172,7 @@ export class CertRotationPool extends pulumi.ComponentResource {
                 vaultUri: vault.uri,
                 nameKeys: { identity: identity.key, vault: vault.key },
                 batchAccount: args.batchAccount,
+                armEndpoint: pulumi.output(args.location).apply(armEndpointForRegion),
                 dependsOn: [...grants, ...networkReady,
                     ...certificates.filter((_, i) => planned.certificates.includes(config.certificates[i]))],
             }),

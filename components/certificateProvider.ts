@@ -13,10 +13,12 @@
 // environment). Nothing here ever reads the certificate's secret: outputs
 // hold IDs, version, thumbprint and expiry only.
 import type * as pulumi from "@pulumi/pulumi";
-import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import type { CertificateClient, KeyVaultCertificateWithPolicy } from "@azure/keyvault-certificates";
 import type { CertificateSpec } from "./types";
 import { canonicalJson } from "./json";
+import { requestTimeoutPolicy } from "./requestTimeout";
+
+export { requestTimeoutPolicy };
 import { KEY_VAULT_API_VERSION, buildCertificatePolicy, versionlessCertificateId, versionlessSecretId } from "./certificatePolicy";
 import {
     RBAC_PROPAGATION_FIX,
@@ -120,32 +122,6 @@ export function createCertificateClient(vaultUri: string, options: Pick<Certific
         // bounds); the SDK's own would multiply every attempt by four and void those bounds.
         retryOptions: { maxRetries: 0 },
     });
-}
-
-/**
- * Bounds each attempt. The SDK reports its own timeout as a bare AbortError,
- * which reads like a cancellation; this names it as the network failure it is
- * (code ETIMEDOUT), so the user is told the vault can't be reached.
- */
-export function requestTimeoutPolicy(timeoutMs: number): PipelinePolicy {
-    return {
-        name: "batchCertRotationRequestTimeout",
-        async sendRequest(request, next) {
-            if (!(request.timeout > 0)) request.timeout = timeoutMs;
-            try {
-                return await next(request);
-            } catch (err) {
-                const cancelled = request.abortSignal?.aborted === true;
-                if (!cancelled && isNamedError(err, "AbortError")) {
-                    throw Object.assign(new Error(`no answer within ${+(request.timeout / 1000).toFixed(1)} s (${request.method} ${new URL(request.url).origin})`), {
-                        code: "ETIMEDOUT",
-                        cause: err,
-                    });
-                }
-                throw err;
-            }
-        },
-    };
 }
 
 /** The factory used by the real resource. */

@@ -81,3 +81,15 @@ export function vaultDnsSuffixForRegion(location: string): string {
 export function privateDnsZoneForRegion(location: string): string {
     return `privatelink.vaultcore.${vaultDnsSuffixForRegion(location).replace(/^vault\./, "")}`;
 }
+
+/** Resource Manager's endpoint for a region's cloud, as vaultDnsSuffixForRegion tells the clouds apart. */
+export function armEndpointForRegion(location: string): string {
+    switch (vaultDnsSuffixForRegion(location)) {
+        case "vault.azure.cn":
+            return "https://management.chinacloudapi.cn";
+        case "vault.usgovcloudapi.net":
+            return "https://management.usgovcloudapi.net";
+        default:
+            return "https://management.azure.com";
+    }
+}

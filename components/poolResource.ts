@@ -10,6 +10,8 @@ import { versionlessSecretId } from "./certificatePolicy";
 import { buildKeyVaultExtension } from "./extension";
 import { derivePoolName } from "./naming";
 import { buildPoolNetworkSettings } from "./network";
+import { BatchPoolSettings } from "./poolSettings";
+import { PATCHED_POOL_PROPERTIES } from "./poolSettingsProvider";
 import { buildDeploymentConfiguration, POOL_REPLACE_ON_CHANGES } from "./pool";
 import { buildConfigOnlyProperties, type PlannedPool, replacementKey } from "./pools";
 import type { VmExtension } from "./types";
@@ -26,12 +28,16 @@ export interface PoolResourceInputs {
      */
     nameKeys: { identity: string; vault: string };
     batchAccount: { name: pulumi.Input<string>; resourceGroupName: pulumi.Input<string> };
+    /** Resource Manager of the pool's cloud, where the updatable settings are PATCHed. */
+    armEndpoint: pulumi.Input<string>;
     /** Grants, the vault's network path and the certificates: nodes are unusable until they can read every certificate. */
     dependsOn: pulumi.Resource[];
 }
 
 export interface RegisteredPool {
     pool: batch.Pool;
+    /** The settings Batch changes on a running pool, kept up to date by Batch's PATCH. */
+    settings: BatchPoolSettings;
     extension: pulumi.Output<VmExtension>;
 }
 
@@ -120,8 +126,22 @@ export function registerPool(parent: pulumi.Resource, inputs: PoolResourceInputs
         ...(pinned !== undefined
             ? { deleteBeforeReplace: true, replaceOnChanges: [...POOL_REPLACE_ON_CHANGES] }
             : { deleteBeforeReplace: false }),
-        // A fresh password each run must not look like a change (it would replace the pool).
-        ...(userAccounts === undefined ? {} : { ignoreChanges: ["userAccounts[*].password"] }),
+        ignoreChanges: [
+            // Set at create; after that BatchPoolSettings PATCHes them, because azure-native's update is a PUT of
+            // the whole body, which Batch refuses on a pool with nodes (poolSettingsProvider.ts).
+            ...PATCHED_POOL_PROPERTIES,
+            // A fresh password each run must not look like a change (it would replace the pool).
+            ...(userAccounts === undefined ? [] : ["userAccounts[*].password"]),
+        ],
     });
-    return { pool: resource, extension: pulumi.output(extension) as pulumi.Output<VmExtension> };
+    const patched = new BatchPoolSettings(`${pool.resourceName}-settings`, {
+        poolId: resource.id,
+        armEndpoint: inputs.armEndpoint,
+        settings: {
+            scaleSettings: settings.scaleSettings,
+            ...(settings.metadata === undefined ? {} : { metadata: settings.metadata }),
+            ...(settings.startTask === undefined ? {} : { startTask: settings.startTask }),
+        },
+    }, { parent, dependsOn: [resource] });
+    return { pool: resource, settings: patched, extension: pulumi.output(extension) as pulumi.Output<VmExtension> };
 }

@@ -232,10 +232,11 @@ const CONNECTION_ERROR_CODES: readonly string[] = [
 const TLS_ERROR_CODE = /^(ERR_TLS_|ERR_SSL_|ERR_OSSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|HOSTNAME_MISMATCH$|EPROTO$)/;
 
 /**
- * Every answer Key Vault itself gives carries this header (all the recorded
- * sessions in test/fixtures/keyvault-recordings do, errors included).
+ * Every answer Azure's services give carries this header: Key Vault's (all the
+ * recorded sessions in test/fixtures/keyvault-recordings do, errors included)
+ * and Resource Manager's (ARM's request-tracking headers, on every response).
  */
-const KEY_VAULT_ANSWER_HEADER = "x-ms-keyvault-service-version";
+const AZURE_ANSWER_HEADER = "x-ms-request-id";
 
 /**
  * Statuses a proxy or gateway answers when it could not reach the vault for
@@ -251,14 +252,14 @@ function headerOf(err: object, name: string): string | undefined {
     return typeof headers?.get === "function" ? headers.get(name) : undefined;
 }
 
-/** `PROXY_<status>` for an answer a proxy or gateway gave instead of Key Vault; undefined for Key Vault's own answers. */
+/** `PROXY_<status>` for an answer a proxy or gateway gave instead of the Azure service; undefined for the service's own answers. */
 export function gatewayFailureCodeOf(err: unknown): string | undefined {
     if (typeof err !== "object" || err === null) return undefined;
     const status = statusCodeOf(err);
     if (status === undefined || !GATEWAY_STATUSES.includes(status)) return undefined;
     // Without the response we can't tell who answered: assume Key Vault, as before.
     if ((err as { response?: unknown }).response === undefined) return undefined;
-    return headerOf(err, KEY_VAULT_ANSWER_HEADER) === undefined ? `PROXY_${status}` : undefined;
+    return headerOf(err, AZURE_ANSWER_HEADER) === undefined ? `PROXY_${status}` : undefined;
 }
 
 /**

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { isPlainObject } from "../components/json";
 
 export interface RenderedRequest {
-    method: "PUT" | "POST";
+    method: "PUT" | "POST" | "PATCH";
     url: string;
     body: Record<string, unknown>;
 }

@@ -9,6 +9,7 @@ import type { LinuxExtensionSettings, VmExtension } from "../components/types";
 import { KEY_VAULT_CERTIFICATES_OFFICER, KEY_VAULT_SECRETS_USER } from "../components/access";
 import { ValidationError } from "../components/validation";
 import { POOL_REPLACE_ON_CHANGES } from "../components/pool";
+import { POOL_SETTINGS_TYPE } from "../components/azureFacts";
 import { configFromValues } from "../tools/plan/config";
 import { FAKE_DEPLOYER_OBJECT_ID, FAKE_SUBSCRIPTION_ID } from "../tools/plan/mocks";
 import { planLoaded } from "../tools/plan/run";
@@ -75,6 +76,7 @@ describe("CertRotationPool (access policies, created identity and vault)", () =>
             `${CERT} rot-cert-web`,
             `${CERT} rot-cert-api`,
             "azure-native:batch:Pool rot-pool",
+            `${POOL_SETTINGS_TYPE} rot-pool-settings`,
         ]);
         const component = p.resources[0];
         for (const child of p.resources.slice(1)) assert.equal(child.parent, component.urn, `${child.name} parent`);
@@ -109,6 +111,19 @@ describe("CertRotationPool (access policies, created identity and vault)", () =>
         assert.equal(props.enableRbacAuthorization, false);
         assert.equal(props.softDeleteRetentionInDays, 90);
         assert.equal("accessPolicies" in props, false);
+    });
+
+    it("keeps the settings Batch changes on a running pool out of azure-native's updates and PATCHes them after the pool", () => {
+        const pool = find(p, "azure-native:batch:Pool", "rot-pool");
+        const settings = find(p, POOL_SETTINGS_TYPE, "rot-pool-settings");
+        assert.deepEqual(settings.dependsOn, [pool.urn]);
+        assert.deepEqual(settings.inputs.settings, { scaleSettings: pool.inputs.scaleSettings });
+        assert.equal(settings.inputs.armEndpoint, "https://management.azure.com");
+        assert.deepEqual(settings.request, {
+            method: "PATCH",
+            url: `https://management.azure.com${String(settings.inputs.poolId)}?api-version=2024-07-01`,
+            body: { properties: { scaleSettings: pool.inputs.scaleSettings } },
+        });
     });
 
     it("derives the pool name and replaces create-first", () => {

@@ -10,6 +10,7 @@ import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { derivePoolName } from "../components/naming";
 import { POOL_REPLACE_ON_CHANGES } from "../components/pool";
+import { PATCHED_POOL_PROPERTIES } from "../components/poolSettingsProvider";
 import { buildMetadata, POOL_SETTINGS, replacementKey, type ReplacingProperties } from "../components/pools";
 import { ValidationError, validateConfig } from "../components/validation";
 import { configFromValues } from "../tools/plan/config";
@@ -272,6 +273,11 @@ describe("docs/pools.md: what replaces a pool and what updates it in place", () 
 
     it("has a row for every pool property the program classifies, and says the same", () => {
         assert.deepEqual(rows.map((r) => [r.property, r.change]), POOL_SETTINGS.map((s) => [s.property, s.change]));
+    });
+
+    it("PATCHes exactly the properties the table says update in place, and the azure-native pool ignores them after create", () => {
+        const updating = rows.filter((r) => r.change === "updates in place").map((r) => r.property).sort();
+        assert.deepEqual([...PATCHED_POOL_PROPERTIES].sort(), updating);
     });
 
     it("lists in replaceOnChanges exactly the properties the table says replace", () => {

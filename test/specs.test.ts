@@ -94,7 +94,7 @@ void test("npm run check-specs: exit 0 for a valid plan, 1 naming the resource f
             spawnSync(process.execPath, ["--import", "tsx", path.join(REPO_ROOT, "tools", "swagger", "check-plan.ts"), ...args], { cwd: REPO_ROOT, encoding: "utf8" });
         const ok = run(good);
         assert.equal(ok.status, 0, ok.stderr);
-        assert.match(ok.stdout, /requests valid against the specs \(Pool 1, Vault 1, KeyVaultCertificate 1/);
+        assert.match(ok.stdout, /requests valid against the specs \(Pool 1, BatchPoolSettings 1, Vault 1, KeyVaultCertificate 1/);
         const failed = run(bad);
         assert.equal(failed.status, 1, failed.stdout);
         assert.match(failed.stderr, /\(azure-native:batch:Pool\) \$\.properties\.vmSzie: Additional properties not allowed: vmSzie/);

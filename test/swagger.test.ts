@@ -448,6 +448,7 @@ void describe("checkPlanRequests", () => {
             validated: {
                 "azure-native:batch:Pool": 1,
                 "azure-native:keyvault:Vault": 1,
+                "pulumi-nodejs:dynamic/batch-cert-rotation:BatchPoolSettings": 0,
                 "pulumi-nodejs:dynamic/batch-cert-rotation:KeyVaultCertificate": 1,
                 "azure-native:keyvault:AccessPolicy": 1,
                 "azure-native:network:PrivateEndpoint": 0,

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { type EngineSession, openSession, openStack } from "./harness";
-import { type EngineKeyVault, startEngineKeyVault } from "./keyvault";
+import { type EngineAzure, startEngineAzure } from "./keyvault";
 import { routeVaultsTo } from "../support/loopbackNetwork";
 
 const BOUND_MS = 90_000;
@@ -28,13 +28,13 @@ function errorLines(output: string): string[] {
 }
 
 describe("the certificate resource's failures through the real engine", { concurrency: false }, () => {
-    let kv: EngineKeyVault;
+    let kv: EngineAzure;
     let session: EngineSession;
     let stack: Stack;
     let configFile: string;
 
     before(async () => {
-        kv = await startEngineKeyVault({}, { routeVaults: false });
+        kv = await startEngineAzure({}, { routeVaults: false });
         session = await openSession(kv.env);
         ({ stack, configFile } = await openStack(session, "failures", "Pulumi.dev.yaml"));
     });

@@ -53,7 +53,8 @@ export async function openSession(extraEnv: Record<string, string> = {}): Promis
     copyCheckout(project);
     const callLog = join(dir, "calls.jsonl");
     writeFileSync(callLog, "");
-    const azureModel = join(dir, "azure-model.json");
+    // The model a loopback Resource Manager serves too, when the caller started one (test/engine/keyvault.ts).
+    const azureModel = extraEnv.STANDIN_AZURE_MODEL ?? join(dir, "azure-model.json");
     mkdirSync(join(dir, "state"));
     const env: Record<string, string> = {
         PATH: [STANDIN_BIN, STAND_IN_AZ_DIR, bin, DYNAMIC_PROVIDER_BIN, process.env.PATH ?? ""].join(":"),

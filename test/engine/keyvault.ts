@@ -1,15 +1,24 @@
-// The loopback Key Vault endpoint for the engine suite, reached by the real
-// certificate resource, running in Pulumi's dynamic-provider process, the way
-// it reaches Azure: through HTTPS_PROXY, the test CA in NODE_EXTRA_CA_CERTS and
-// DefaultAzureCredential's AZURE_TOKEN_CREDENTIALS with the stand-in `az` on
-// PATH (test/support/loopbackNetwork.ts). Nothing in the shipped code knows.
+// The Azure the engine suite's program reaches itself, not through azure-native:
+// the loopback Key Vault endpoint (the certificate resource) and the loopback
+// Resource Manager (Batch's PATCH of a pool's updatable settings), reached by
+// the real dynamic resources, running in Pulumi's dynamic-provider process,
+// the way they reach Azure: through HTTPS_PROXY, the test CAs in
+// NODE_EXTRA_CA_CERTS and DefaultAzureCredential's AZURE_TOKEN_CREDENTIALS with
+// the stand-in `az` on PATH (test/support/loopbackNetwork.ts). Resource Manager
+// serves the same model of Azure as the azure-native stand-in
+// (STANDIN_AZURE_MODEL). Nothing in the shipped code knows.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type EndpointOptions, type KeyVaultEndpoint, startKeyVaultEndpoint } from "../keyvault/endpoint";
+import { type ArmEndpoint, startArmEndpoint } from "../support/armEndpoint";
 import { type LoopbackNetwork, startLoopbackNetwork } from "../support/loopbackNetwork";
 
-export interface EngineKeyVault {
+export interface EngineAzure {
     endpoint: KeyVaultEndpoint;
+    arm: ArmEndpoint;
     network: LoopbackNetwork;
-    /** For openSession: everything but PATH (the harness puts the stand-in `az` on it). */
+    /** For openSession: everything but PATH (the harness puts the stand-in `az` on it), the model's file included. */
     env: Record<string, string>;
     close(): Promise<void>;
 }
@@ -19,16 +28,22 @@ export interface EngineKeyVault {
 // certificate here, and are exercised by the unit suites instead.
 const ENGINE_ENDPOINT: EndpointOptions = { pendingPolls: 0, deletedLagPolls: 0, recoveredLagPolls: 0 };
 
-export async function startEngineKeyVault(options: EndpointOptions = {}, network_: { routeVaults?: boolean } = {}): Promise<EngineKeyVault> {
+export async function startEngineAzure(options: EndpointOptions = {}, network_: { routeVaults?: boolean } = {}): Promise<EngineAzure> {
     const endpoint = await startKeyVaultEndpoint({ ...ENGINE_ENDPOINT, ...options });
-    const network = await startLoopbackNetwork(endpoint, network_);
+    const dir = mkdtempSync(join(tmpdir(), "engine-azure-"));
+    const model = join(dir, "azure-model.json");
+    const arm = await startArmEndpoint(model, endpoint.token);
+    const network = await startLoopbackNetwork(endpoint, { ...network_, arm });
     return {
         endpoint,
+        arm,
         network,
-        env: network.env,
+        env: { ...network.env, STANDIN_AZURE_MODEL: model },
         close: async () => {
             await network.close();
+            await arm.close();
             await endpoint.close();
+            rmSync(dir, { recursive: true, force: true });
         },
     };
 }

@@ -8,11 +8,12 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { parseDocument } from "yaml";
-import { CERTIFICATE_TYPE, COMPONENT_TYPE } from "../../components/azureFacts";
+import { CERTIFICATE_TYPE, COMPONENT_TYPE, POOL_SETTINGS_TYPE } from "../../components/azureFacts";
+import { nodeCount } from "./standin/azureModel";
 import type { PlanDocument } from "../../policy/planDocument";
 import type { KeyVaultEndpoint } from "../keyvault/endpoint";
 import { clearCalls, collectSteps, type EngineSession, openSession, openStack, readCalls, type Step, stepsFor } from "./harness";
-import { type EngineKeyVault, startEngineKeyVault, vaultHostOf } from "./keyvault";
+import { type EngineAzure, startEngineAzure, vaultHostOf } from "./keyvault";
 import { offlinePlan } from "./plan";
 import { presentable } from "../../tools/plan/run";
 import { EnforcementLevel } from "@pulumi/pulumi/proto/analyzer_pb";
@@ -62,7 +63,7 @@ function indexOfStep(steps: Step[], urn: string, ops: string[]): number {
 for (const target of TARGETS) {
     describe(`${target.stack} (${target.file}) through the real engine`, { concurrency: false }, () => {
         let keyVault: KeyVaultEndpoint;
-        let network: EngineKeyVault;
+        let network: EngineAzure;
         let session: EngineSession;
         let stack: Stack;
         let configFile: string;
@@ -73,7 +74,7 @@ for (const target of TARGETS) {
 
         before(async () => {
             plan = offlinePlan(target.file);
-            network = await startEngineKeyVault();
+            network = await startEngineAzure();
             keyVault = network.endpoint;
             session = await openSession(network.env);
             ({ stack, configFile } = await openStack(session, target.stack, target.file));
@@ -193,6 +194,49 @@ for (const target of TARGETS) {
             assert.ok(stepsFor(steps(), POOL).every((s) => s.op === "same"), `pool steps: ${JSON.stringify(stepsFor(steps(), POOL))}`);
         });
 
+        it("a node count and metadata changed on a pool with nodes go out as Batch's PATCH of those properties alone; azure-native is not asked to update the pool", async () => {
+            const pool = target.pools ? ["batch-cert-rotation:pools", target.pools[1]] : ["batch-cert-rotation:pool"];
+            editConfig(configFile, [...pool, "targetDedicatedNodes"], 3);
+            editConfig(configFile, [...pool, "metadata"], { costCenter: "cc-42" });
+            network.arm.calls.splice(0);
+            clearCalls(session);
+            events = [];
+            await stack.up(opts());
+            assert.ok(stepsFor(steps(), POOL).every((s) => s.op === "same"), `pool steps: ${JSON.stringify(stepsFor(steps(), POOL))}`);
+            // The stand-in refuses azure-native's whole-body PUT to a pool with nodes, as Batch does: no Update may reach it.
+            assert.deepEqual(readCalls(session).filter((c) => c.method === "Update" && c.type === POOL), []);
+            const patches = network.arm.calls.filter((c) => c.method === "PATCH");
+            assert.equal(patches.length, 1, JSON.stringify(network.arm.calls));
+            const body = patches[0].body as { properties: Record<string, unknown> };
+            assert.deepEqual(Object.keys(body.properties).sort(), ["metadata", "scaleSettings"]);
+            assert.deepEqual(body.properties.metadata, [{ name: "costCenter", value: "cc-42" }]);
+            assert.equal(patches[0].status, 200);
+            assert.equal(nodeCount(session.azureModel, patches[0].path), 3);
+            assert.ok(stepsFor(steps(), POOL_SETTINGS_TYPE).some((s) => s.op === "update"));
+        });
+
+        if (target.pools) {
+            const autoscaled = target.pools[0];
+            it(`pool "${autoscaled}": a changed autoscale formula and start task go out as one PATCH of those two; the pool is not replaced`, async () => {
+                const pool = ["batch-cert-rotation:pools", autoscaled];
+                editConfig(configFile, [...pool, "autoScale", "formula"], "$TargetDedicatedNodes = 2;");
+                editConfig(configFile, [...pool, "startTask", "commandLine"], "/bin/sh -c 'mkdir -p /mnt/batch/shared'");
+                network.arm.calls.splice(0);
+                clearCalls(session);
+                events = [];
+                await stack.up(opts());
+                assert.ok(stepsFor(steps(), POOL).every((s) => s.op === "same"), `pool steps: ${JSON.stringify(stepsFor(steps(), POOL))}`);
+                assert.deepEqual(readCalls(session).filter((c) => c.method === "Update" && c.type === POOL), []);
+                const patches = network.arm.calls.filter((c) => c.method === "PATCH");
+                assert.equal(patches.length, 1, JSON.stringify(network.arm.calls));
+                const body = patches[0].body as { properties: { scaleSettings?: { autoScale?: { formula?: string } }; startTask?: { commandLine?: string } } };
+                assert.deepEqual(Object.keys(body.properties).sort(), ["scaleSettings", "startTask"]);
+                assert.equal(body.properties.scaleSettings?.autoScale?.formula, "$TargetDedicatedNodes = 2;");
+                assert.equal(body.properties.startTask?.commandLine, "/bin/sh -c 'mkdir -p /mnt/batch/shared'");
+                assert.equal(patches[0].status, 200);
+            });
+        }
+
         it(target.pinnedPool
             ? "a changed extension setting replaces the pinned-name pool, deleting the old one first"
             : "a changed extension setting replaces the pool, creating the new one before deleting the old", async () => {
@@ -214,7 +258,9 @@ for (const target of TARGETS) {
                 assert.ok(poolDiffs.length > 0 && poolDiffs.every((c) => c.diff?.deleteBeforeReplace === true),
                     `azure-native's answer for the pool: ${JSON.stringify(poolDiffs.map((c) => c.diff))}`);
             }
-            const others = steps().filter((s) => s.type !== POOL && s.type !== COMPONENT_TYPE && !isEngineOwn(s.urn));
+            // The pool's PATCHed settings follow it to the new pool.
+            assert.ok(stepsFor(steps(), POOL_SETTINGS_TYPE).some((s) => s.op === "create-replacement"), "the settings did not follow the new pool");
+            const others = steps().filter((s) => ![POOL, POOL_SETTINGS_TYPE, COMPONENT_TYPE].includes(s.type) && !isEngineOwn(s.urn));
             assert.ok(others.every((s) => s.op === "same"), `other resources changed: ${JSON.stringify(others.filter((s) => s.op !== "same"))}`);
         });
 

@@ -7,7 +7,7 @@ import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ensureToolchain, type EngineSession, openSession, PROJECT_DIR } from "./harness";
-import { type EngineKeyVault, startEngineKeyVault } from "./keyvault";
+import { type EngineAzure, startEngineAzure } from "./keyvault";
 
 /** The documents a user reads the commands from. */
 function docs(): string {
@@ -25,7 +25,7 @@ export function commandsUnder(markdown: string, heading: string): string[] {
 }
 
 describe("the README's commands, run as written", { concurrency: false }, () => {
-    let keyVault: EngineKeyVault;
+    let keyVault: EngineAzure;
     let session: EngineSession;
     let project: string;
     let env: NodeJS.ProcessEnv;
@@ -41,7 +41,7 @@ describe("the README's commands, run as written", { concurrency: false }, () => 
 
     before(async () => {
         ensureToolchain();
-        keyVault = await startEngineKeyVault();
+        keyVault = await startEngineAzure();
         session = await openSession(keyVault.env);
         project = session.project;
         // As a user's machine: no backend URL in the environment, login decides; the passphrase as the README says.

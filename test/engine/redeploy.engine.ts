@@ -9,7 +9,7 @@ import type { EngineEvent, LocalWorkspace, Stack } from "@pulumi/pulumi/automati
 import { parseDocument } from "yaml";
 import { FAKE_DEPLOYER_OBJECT_ID, FAKE_SUBSCRIPTION_ID, FAKE_TENANT_ID } from "../../tools/plan/answers";
 import { collectSteps, type EngineSession, openSession, openStack, stepsFor } from "./harness";
-import { type EngineKeyVault, startEngineKeyVault } from "./keyvault";
+import { type EngineAzure, startEngineAzure } from "./keyvault";
 import { loadModel, saveModel } from "./standin/azureModel";
 import { STANDIN_DEPLOYER_OBJECT_ID_ENV } from "./standin/provider";
 
@@ -33,11 +33,11 @@ async function failure(run: () => Promise<unknown>): Promise<string> {
 }
 
 describe("adoption and redeploys through the real engine", { concurrency: false }, () => {
-    let keyVault: EngineKeyVault;
+    let keyVault: EngineAzure;
     let session: EngineSession;
 
     before(async () => {
-        keyVault = await startEngineKeyVault();
+        keyVault = await startEngineAzure();
         session = await openSession(keyVault.env);
     });
     after(async () => {

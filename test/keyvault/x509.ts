@@ -171,10 +171,14 @@ export function pemBundle(issued: IssuedCertificate): string {
 /** A CA and a server certificate for 127.0.0.1 / localhost / ::1 signed by it: the endpoint's TLS, new each run. */
 /**
  * A CA and a server certificate for 127.0.0.1, ::1, localhost and the public
- * cloud's vault hosts (*.vault.azure.net), so a client that reaches the
- * endpoint through the loopback proxy verifies it as it would verify Azure.
+ * cloud's vault hosts (*.vault.azure.net) and Resource Manager
+ * (management.azure.com), so a client that reaches a loopback endpoint through
+ * the loopback proxy verifies it as it would verify Azure.
  */
-export async function loopbackTls(): Promise<{ caPem: string; certPem: string; keyPem: string }> {
+export async function loopbackTls(
+    // One name per endpoint kind: two CAs of one name in NODE_EXTRA_CA_CERTS make OpenSSL check against the wrong one.
+    caCommonName = "batch-cert-rotation test CA (loopback only)",
+): Promise<{ caPem: string; certPem: string; keyPem: string }> {
     const ca = await rsaKeyPair(2048);
     const caCert = forge.pki.createCertificate();
     caCert.publicKey = ca.forgePublic;
@@ -182,7 +186,7 @@ export async function loopbackTls(): Promise<{ caPem: string; certPem: string; k
     const now = Date.now();
     caCert.validity.notBefore = new Date(now - 60_000);
     caCert.validity.notAfter = new Date(now + 24 * 3600_000);
-    const caName = [{ shortName: "CN", value: "batch-cert-rotation test CA (loopback only)" }];
+    const caName = [{ shortName: "CN", value: caCommonName }];
     caCert.setSubject(caName);
     caCert.setIssuer(caName);
     caCert.setExtensions([
@@ -211,6 +215,7 @@ export async function loopbackTls(): Promise<{ caPem: string; certPem: string; k
                 { type: 7, ip: "::1" },
                 { type: 2, value: "localhost" },
                 { type: 2, value: "*.vault.azure.net" },
+                { type: 2, value: "management.azure.com" },
             ],
         },
     ]);

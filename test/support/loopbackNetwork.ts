@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KeyVaultEndpoint } from "../keyvault/endpoint";
+import type { ArmEndpoint } from "./armEndpoint";
 import { type LoopbackProxy, startLoopbackProxy } from "./loopbackProxy";
 
 export const STAND_IN_AZ_DIR = join(__dirname, "az");
@@ -33,13 +34,17 @@ export interface LoopbackNetwork {
 /** The public cloud's vault hosts, which the endpoint's certificate covers. */
 export const VAULT_HOST_PATTERN = /^[a-z0-9-]+\.vault\.azure\.net$/i;
 
-/** `routeVaults: false` starts with no vault reachable: every vault host is answered as a name that doesn't resolve. */
-export async function startLoopbackNetwork(endpoint: KeyVaultEndpoint, { routeVaults = true } = {}): Promise<LoopbackNetwork> {
+/**
+ * `routeVaults: false` starts with no vault reachable: every vault host is answered as a name that doesn't resolve.
+ * `arm`: the loopback Resource Manager, reached as management.azure.com.
+ */
+export async function startLoopbackNetwork(endpoint: KeyVaultEndpoint, { routeVaults = true, arm }: { routeVaults?: boolean; arm?: ArmEndpoint } = {}): Promise<LoopbackNetwork> {
     const proxy = await startLoopbackProxy();
     if (routeVaults) routeVaultsTo(proxy, endpoint);
+    if (arm) proxy.route("management.azure.com", Number(new URL(arm.url).port));
     const dir = mkdtempSync(join(tmpdir(), "loopback-net-"));
     const caFile = join(dir, "test-ca.pem");
-    writeFileSync(caFile, endpoint.caPem);
+    writeFileSync(caFile, [endpoint.caPem, arm?.caPem ?? ""].join("\n"));
     return {
         env: {
             HTTPS_PROXY: proxy.url,

@@ -5,7 +5,7 @@
 
 import { deterministicGuid } from "../../components/naming";
 import { vaultDnsSuffixForRegion } from "../../components/network";
-import { AZURE_TYPES, CERTIFICATE_TYPE } from "../../components/azureFacts";
+import { AZURE_TYPES, CERTIFICATE_TYPE, POOL_SETTINGS_TYPE } from "../../components/azureFacts";
 import { ARM_ENDPOINT, renderRequest } from "./render";
 
 export const FAKE_SUBSCRIPTION_ID = deterministicGuid("plan", "subscription");
@@ -90,6 +90,8 @@ export function resourceAnswer(type: string, name: string, inputs: State): { id:
                 id,
                 state: { ...inputs, name: inputs.virtualNetworkLinkName, provisioningState: "Succeeded", virtualNetworkLinkState: "Completed" },
             };
+        case POOL_SETTINGS_TYPE:
+            return { id: `${String(inputs.poolId)}/updatableSettings`, state: { ...inputs } };
         case CERTIFICATE_TYPE: {
             const uri = String(inputs.vaultUri).replace(/\/?$/, "/");
             const certName = String((inputs.certificate as State).name);

@@ -4,7 +4,8 @@
 // the rest nests under "properties". The plan's JSON carries these so that
 // reviewers and tests see exactly what Azure will receive.
 
-import { AZURE_TYPES, CERTIFICATE_TYPE, COMPONENT_TYPE } from "../../components/azureFacts";
+import { AZURE_TYPES, CERTIFICATE_TYPE, COMPONENT_TYPE, POOL_SETTINGS_TYPE } from "../../components/azureFacts";
+import { BATCH_API_VERSION } from "../../components/poolSettingsProvider";
 import { renderCertificateCreateRequest } from "../../components/certificatePolicy";
 import type { CertificateSpec } from "../../components/types";
 import type { RenderedRequest } from "../../policy/planDocument";
@@ -169,6 +170,14 @@ export function renderRequest(type: string, inputs: Inputs, subscriptionId: stri
             const rendered = renderCertificateCreateRequest(str(inputs, "vaultUri"), certificate);
             return { method: rendered.method, url: rendered.url, body: rendered.body as Record<string, unknown> };
         }
+        case POOL_SETTINGS_TYPE:
+            // Batch's Pool - Update: a PATCH of the updatable settings alone (components/poolSettingsProvider.ts).
+            // Sent when they differ from the pool's; the plan shows the call with every one of them.
+            return {
+                method: "PATCH",
+                url: `${str(inputs, "armEndpoint").replace(/\/+$/, "")}${str(inputs, "poolId")}?api-version=${BATCH_API_VERSION}`,
+                body: { properties: inputs.settings as Record<string, unknown> },
+            };
         default:
             throw new Error(`the offline plan can't render a request for resource type ${type}; add it to tools/plan/render.ts`);
     }

@@ -4,7 +4,7 @@
 
 import type { PlanDocument } from "../../policy/planDocument";
 import { SpecValidator, type RestCall } from "./specValidator";
-import { AZURE_TYPES, CERTIFICATE_TYPE } from "../../components/azureFacts";
+import { AZURE_TYPES, CERTIFICATE_TYPE, POOL_SETTINGS_TYPE } from "../../components/azureFacts";
 
 export interface SpecBinding {
     /** Pulumi type token of the planned resource. */
@@ -27,6 +27,14 @@ export const SPEC_BINDINGS: readonly SpecBinding[] = [
         resourceType: AZURE_TYPES.pool,
         specFile: "batch-2024-07-01/BatchManagement.json",
         operationId: "Pool_Create",
+        apiVersion: "2024-07-01",
+        requiredInEveryPlan: true,
+    },
+    {
+        // Batch's PATCH of a pool's updatable settings (components/poolSettingsProvider.ts).
+        resourceType: POOL_SETTINGS_TYPE,
+        specFile: "batch-2024-07-01/BatchManagement.json",
+        operationId: "Pool_Update",
         apiVersion: "2024-07-01",
         requiredInEveryPlan: true,
     },
