@@ -5,13 +5,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as batch from "@pulumi/azure-native/batch";
 import * as resources from "@pulumi/azure-native/resources";
-import { CertRotationPool } from "./components/certRotationPool";
+import { type BatchAccountEncryptionArgs, CertRotationPool } from "./components/certRotationPool";
+import { createLock } from "./components/locks";
 import { type ResolvedConfig, ValidationError, validateConfig } from "./components/validation";
 import { deriveBatchAccountName, PROJECT, readStackConfig } from "./stack/config";
 
 function loadConfig(today: Date): ResolvedConfig {
     try {
-        return validateConfig(readStackConfig(), { today }).config;
+        const { config, warnings } = validateConfig(readStackConfig(), { today });
+        // The component logs the warnings about what it is given; the created account's settings stay here.
+        for (const warning of warnings.filter((w) => w.startsWith("createdBatchAccount"))) void pulumi.log.warn(warning);
+        return config;
     } catch (err) {
         // RunError prints the message alone: the user needs the field, not a stack trace.
         if (err instanceof ValidationError) throw new pulumi.RunError(`${PROJECT}: ${err.message}`);
@@ -30,6 +34,8 @@ async function main(today: Date = new Date()) {
 
     let resourceGroupName: pulumi.Output<string>;
     let account: { name: pulumi.Output<string>; endpoint: pulumi.Output<string> };
+    let created: batch.BatchAccount | undefined;
+    let batchAccountEncryption: BatchAccountEncryptionArgs | undefined;
     if (config.batchAccount) {
         const found = batch.getBatchAccountOutput(
             { accountName: config.batchAccount.name, resourceGroupName: config.batchAccount.resourceGroupName });
@@ -41,15 +47,27 @@ async function main(today: Date = new Date()) {
             location,
             tags: config.tags,
         });
-        const created = new batch.BatchAccount("batch", {
-            accountName: deriveBatchAccountName(pulumi.getProject(), stack),
+        const accountName = deriveBatchAccountName(pulumi.getProject(), stack);
+        const cmk = config.createdBatchAccount.customerManagedKey;
+        created = new batch.BatchAccount("batch", {
+            accountName,
             resourceGroupName: group.name,
             location,
             poolAllocationMode: "BatchService",
+            // Batch encrypts with a customer-managed key through a system-assigned identity (batch-customer-managed-key.md).
+            ...(cmk === undefined ? {} : { identity: { type: "SystemAssigned" } }),
             tags: config.tags,
         });
         resourceGroupName = group.name;
         account = { name: created.name, endpoint: created.accountEndpoint };
+        if (cmk !== undefined) {
+            batchAccountEncryption = {
+                accountId: created.id,
+                principalId: created.identity.apply((identity) => identity?.principalId ?? ""),
+                accountKey: accountName,
+                key: cmk,
+            };
+        }
     }
 
     const rotation = new CertRotationPool("certpool", {
@@ -63,8 +81,15 @@ async function main(today: Date = new Date()) {
         pools: config.pools,
         keyVaultExtension: config.keyVaultExtension,
         tags: config.tags,
+        batchAccountEncryption,
         today,
     });
+
+    // The account's lock comes after the component, all of whose pools live under the account: a destroy,
+    // once the lock is lifted, deletes it first (components/locks.ts).
+    if (created !== undefined && config.createdBatchAccount.lock) {
+        createLock("batch-account", { scope: created.id, what: "Batch account", dependsOn: [rotation] }, {});
+    }
 
     return {
         resourceGroupName,

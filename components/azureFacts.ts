@@ -7,6 +7,8 @@
 export const KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6";
 /** Built-in role: manage certificates (Key Vault Certificates Officer). */
 export const KEY_VAULT_CERTIFICATES_OFFICER = "a4417e6f-fecd-4de8-b567-7b0420556985";
+/** Built-in role: get, wrap and unwrap keys, what a service's customer-managed key needs (Key Vault Crypto Service Encryption User). */
+export const KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER = "e147488a-f6f5-4113-8e2d-b22465e65bf6";
 
 /**
  * The azure-native resource type tokens the program registers, as the plan, the
@@ -25,6 +27,9 @@ export const AZURE_TYPES = {
     privateDnsZoneGroup: "azure-native:network:PrivateDnsZoneGroup",
     privateZone: "azure-native:privatedns:PrivateZone",
     virtualNetworkLink: "azure-native:privatedns:VirtualNetworkLink",
+    // Locks and the Batch account's customer-managed key (components/locks.ts, accountEncryption.ts).
+    managementLock: "azure-native:authorization:ManagementLockByScope",
+    key: "azure-native:keyvault:Key",
 } as const;
 
 export const COMPONENT_TYPE = "batch-cert-rotation:index:CertRotationPool";
@@ -35,3 +40,6 @@ export const CERTIFICATE_TYPE = `pulumi-nodejs:dynamic/${CERTIFICATE_MODULE}:${C
 /** The dynamic resource that PATCHes a pool's updatable settings (poolSettings.ts). */
 export const POOL_SETTINGS_RESOURCE = "BatchPoolSettings";
 export const POOL_SETTINGS_TYPE = `pulumi-nodejs:dynamic/${CERTIFICATE_MODULE}:${POOL_SETTINGS_RESOURCE}`;
+/** The dynamic resource that PATCHes the Batch account's encryption to the customer-managed key (accountEncryption.ts). */
+export const ACCOUNT_ENCRYPTION_RESOURCE = "BatchAccountEncryption";
+export const ACCOUNT_ENCRYPTION_TYPE = `pulumi-nodejs:dynamic/${CERTIFICATE_MODULE}:${ACCOUNT_ENCRYPTION_RESOURCE}`;

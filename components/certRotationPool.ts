@@ -18,6 +18,9 @@ import type { OsFamily, VmExtension } from "./types";
 import { type ResolvedConfig, validateConfig } from "./validation";
 import { createVault } from "./vault";
 import { armEndpointForRegion } from "./network";
+import { createAccountEncryption } from "./accountEncryption";
+import { createLock } from "./locks";
+import type { CreatedBatchAccountInput } from "./inputs";
 
 export { COMPONENT_TYPE };
 
@@ -27,7 +30,7 @@ export { COMPONENT_TYPE };
  * plus what comes from other resources. `pool` (one pool) or `pools` (several
  * by key), never both: validation refuses both and neither, naming the field.
  */
-export interface CertRotationPoolArgs extends Omit<StackConfigInput, "batchAccount"> {
+export interface CertRotationPoolArgs extends Omit<StackConfigInput, "batchAccount" | "createdBatchAccount"> {
     /** Required. Azure region of the identity, the vault and (by the Batch account) the pool. */
     location: pulumi.Input<string>;
     /** Required. Resource group that receives the identity and the vault. */
@@ -41,11 +44,27 @@ export interface CertRotationPoolArgs extends Omit<StackConfigInput, "batchAccou
      */
     deployer?: Deployer;
     /**
+     * Optional. Encrypt the Batch account with a customer-managed key in this component's vault
+     * (`createdBatchAccount.customerManagedKey`'s fields): the account must have a system-assigned
+     * identity, whose principal ID is given here. The stack program passes it for the account it creates.
+     */
+    batchAccountEncryption?: BatchAccountEncryptionArgs;
+    /**
      * Optional. The day Azure's lifecycle dates (retirements, docs/lifecycle.md) are compared
      * against. Default: the day the program runs, so a stack that was fine last month warns
      * today. Tests set it; so may a caller asking what a later deployment will meet.
      */
     today?: Date;
+}
+
+export interface BatchAccountEncryptionArgs {
+    /** The account's ARM ID. */
+    accountId: pulumi.Input<string>;
+    /** Its system-assigned identity's principal ID. */
+    principalId: pulumi.Input<string>;
+    /** What names the account in configuration (its name): known in every preview, it names the key's role assignment. */
+    accountKey: string;
+    key: NonNullable<CreatedBatchAccountInput["customerManagedKey"]>;
 }
 
 export interface Deployer {
@@ -79,6 +98,7 @@ export function resolveArgs(args: CertRotationPoolArgs): { config: ResolvedConfi
         pools: args.pools,
         keyVaultExtension: args.keyVaultExtension,
         tags: args.tags,
+        ...(args.batchAccountEncryption === undefined ? {} : { createdBatchAccount: { customerManagedKey: args.batchAccountEncryption.key } }),
     }, { today: args.today });
 }
 
@@ -177,6 +197,28 @@ export class CertRotationPool extends pulumi.ComponentResource {
                     ...certificates.filter((_, i) => planned.certificates.includes(config.certificates[i]))],
             }),
         }));
+
+        // 6. The Batch account's customer-managed key: in this vault, once the deployer may reach it.
+        const cmk = config.createdBatchAccount.customerManagedKey;
+        const encryption = cmk === undefined || args.batchAccountEncryption === undefined ? undefined : createAccountEncryption(name, {
+            spec: cmk,
+            authorization: kv.authorization,
+            vault: { id: vault.id, name: vault.name, resourceGroupName: vault.resourceGroupName, tenantId: deployer.tenantId, key: vault.key },
+            account: { id: args.batchAccountEncryption.accountId, principalId: args.batchAccountEncryption.principalId, key: args.batchAccountEncryption.accountKey },
+            armEndpoint: pulumi.output(args.location).apply(armEndpointForRegion),
+            dependsOn: [...grants, ...networkReady],
+        }, this);
+
+        // 7. The vault's lock, last: it depends on everything of the component at the vault's scope, so a destroy
+        // (once the lock is lifted) deletes it before any of them (locks.ts).
+        if (kv.lock) {
+            createLock(`${name}-vault`, {
+                scope: vault.id,
+                what: "vault",
+                dependsOn: [...grants, ...networkReady, ...certificates,
+                    ...(encryption === undefined ? [] : [encryption.key, encryption.grant, encryption.encryption])],
+            }, { parent: this });
+        }
 
         this.identityId = identity.id;
         this.identityClientId = identity.clientId;

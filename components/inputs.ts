@@ -4,6 +4,7 @@
 // its rule; validation turns them into the resolved specs of types.ts.
 
 import type { InputOf } from "./config/kit";
+import type { createdBatchAccountSchema } from "./config/protection";
 import type {
     batchAccountSchema,
     certificateSchema,
@@ -20,6 +21,7 @@ export type IdentityInput = InputOf<typeof identitySchema>;
 export type PoolInput = InputOf<typeof poolSchema>;
 export type KeyVaultExtensionInput = InputOf<typeof keyVaultExtensionSchema>;
 export type BatchAccountInput = InputOf<typeof batchAccountSchema>;
+export type CreatedBatchAccountInput = InputOf<typeof createdBatchAccountSchema>;
 
 /** Everything the stack configuration holds under the project's namespace. */
 export type StackConfigInput = InputOf<typeof configSchema>;

@@ -20,6 +20,7 @@ export type {
     RsaKeySize,
     VaultAuthorization,
 } from "./config/schema";
+export type { CreatedBatchAccountSpec, CustomerManagedKeySpec } from "./config/protection";
 
 /**
  * The Key Vault VM extension as it goes into the pool (and into the stack

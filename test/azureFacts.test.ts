@@ -26,6 +26,8 @@ const CLASSES: Record<keyof typeof AZURE_TYPES, unknown> = {
     privateDnsZoneGroup: network.PrivateDnsZoneGroup,
     privateZone: privatedns.PrivateZone,
     virtualNetworkLink: privatedns.VirtualNetworkLink,
+    managementLock: authorization.ManagementLockByScope,
+    key: keyvault.Key,
 };
 
 it("each azure-native type token is the one its SDK class registers with", () => {

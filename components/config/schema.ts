@@ -45,6 +45,7 @@ import {
     startTaskSchema,
     userAccountsSchema,
 } from "./poolSettings";
+import { checkProtectionRelations, createdBatchAccountSchema, vaultLockField } from "./protection";
 
 /** The Pulumi project's name, and so the namespace of every key: `batch-cert-rotation:<key>`. */
 export const CONFIG_NAMESPACE = "batch-cert-rotation";
@@ -202,6 +203,7 @@ const keyVaultFields = {
         },
         notList: "must be a list of identity | deployer",
     }),
+    lock: vaultLockField,
     recover: bool({
         docs: {
             description: "Recover this stack's soft-deleted vault of the same name (`createMode: recover`) instead of creating " +
@@ -559,6 +561,7 @@ function renewalOutlastsPolling(config: { certificates?: CertificateSpec[]; keyV
 /** The keys of the project's namespace, in the order they resolve and are documented. */
 export const configSchema = object({
     batchAccount: batchAccountSchema,
+    createdBatchAccount: createdBatchAccountSchema,
     identity: identitySchema,
     keyVault: keyVaultSchema,
     certificates: certificatesSchema,
@@ -573,7 +576,8 @@ export const configSchema = object({
     docs: { description: "The stack configuration under the project's namespace." },
     required: "the configuration",
     relations: [(config, at) => renewalOutlastsPolling(config, at), (config, at) => checkNetworkRelations(config, at),
-        (_config, at, raw) => onePoolForm(raw, at), (config, at) => poolCertificatesExist(config, at)],
+        (_config, at, raw) => onePoolForm(raw, at), (config, at) => poolCertificatesExist(config, at),
+        (config, at, raw) => checkProtectionRelations(config, at, raw)],
 });
 
 export type CertificateSpec = OutputOf<typeof certificateSchema>;

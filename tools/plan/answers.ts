@@ -5,7 +5,7 @@
 
 import { deterministicGuid } from "../../components/naming";
 import { vaultDnsSuffixForRegion } from "../../components/network";
-import { AZURE_TYPES, CERTIFICATE_TYPE, POOL_SETTINGS_TYPE } from "../../components/azureFacts";
+import { ACCOUNT_ENCRYPTION_TYPE, AZURE_TYPES, CERTIFICATE_TYPE, POOL_SETTINGS_TYPE } from "../../components/azureFacts";
 import { ARM_ENDPOINT, renderRequest } from "./render";
 
 export const FAKE_SUBSCRIPTION_ID = deterministicGuid("plan", "subscription");
@@ -52,11 +52,25 @@ export function resourceAnswer(type: string, name: string, inputs: State): { id:
             const properties = (inputs.properties ?? {}) as State;
             return { id, state: { ...inputs, name: vaultName, properties: { ...properties, vaultUri: vaultUri(vaultName, String(inputs.location)) } } };
         }
-        case AZURE_TYPES.batchAccount:
+        case AZURE_TYPES.batchAccount: {
+            // A system-assigned identity comes back with its principal (BatchAccountIdentity: principalId, tenantId).
+            const identity = (inputs.identity as State | undefined)?.type === "SystemAssigned"
+                ? { identity: { type: "SystemAssigned", principalId: deterministicGuid("principalId", name), tenantId: FAKE_TENANT_ID } } : {};
             return {
                 id,
-                state: { ...inputs, name: inputs.accountName, accountEndpoint: `${String(inputs.accountName)}.${String(inputs.location)}.batch.azure.com` },
+                state: { ...inputs, ...identity, name: inputs.accountName, accountEndpoint: `${String(inputs.accountName)}.${String(inputs.location)}.batch.azure.com` },
             };
+        }
+        case AZURE_TYPES.managementLock:
+            return { id, state: { ...inputs, name: inputs.lockName, type: "Microsoft.Authorization/locks" } };
+        case AZURE_TYPES.key: {
+            // Keys - Create If Not Exist answers keyUri (versionless) and keyUriWithVersion; its inputs carry no region, so the
+            // answer uses the public cloud's vault suffix.
+            const uri = `https://${String(inputs.vaultName)}.vault.azure.net/keys/${String(inputs.keyName)}`;
+            return { id, state: { ...inputs, name: inputs.keyName, keyUri: uri, keyUriWithVersion: `${uri}/${deterministicGuid("keyVersion", uri).replace(/-/g, "")}` } };
+        }
+        case ACCOUNT_ENCRYPTION_TYPE:
+            return { id: `${String(inputs.accountId)}/encryption`, state: { ...inputs } };
         case AZURE_TYPES.pool:
             return { id, state: { ...inputs, name: inputs.poolName } };
         case AZURE_TYPES.resourceGroup:

@@ -4,8 +4,9 @@
 // the rest nests under "properties". The plan's JSON carries these so that
 // reviewers and tests see exactly what Azure will receive.
 
-import { AZURE_TYPES, CERTIFICATE_TYPE, COMPONENT_TYPE, POOL_SETTINGS_TYPE } from "../../components/azureFacts";
+import { ACCOUNT_ENCRYPTION_TYPE, AZURE_TYPES, CERTIFICATE_TYPE, COMPONENT_TYPE, POOL_SETTINGS_TYPE } from "../../components/azureFacts";
 import { BATCH_API_VERSION } from "../../components/poolSettingsProvider";
+import { customerManagedEncryption } from "../../components/accountEncryptionProvider";
 import { renderCertificateCreateRequest } from "../../components/certificatePolicy";
 import type { CertificateSpec } from "../../components/types";
 import type { RenderedRequest } from "../../policy/planDocument";
@@ -25,6 +26,8 @@ export const API_VERSIONS = {
     [AZURE_TYPES.privateDnsZoneGroup]: "2024-05-01",
     [AZURE_TYPES.privateZone]: "2024-06-01",
     [AZURE_TYPES.virtualNetworkLink]: "2024-06-01",
+    [AZURE_TYPES.managementLock]: "2020-05-01",
+    [AZURE_TYPES.key]: "2024-11-01",
 } as const;
 
 export { CERTIFICATE_TYPE };
@@ -46,6 +49,8 @@ export const PATH_PARAMETERS: Readonly<Record<string, readonly string[]>> = {
     [AZURE_TYPES.privateDnsZoneGroup]: ["resourceGroupName", "privateEndpointName", "privateDnsZoneGroupName"],
     [AZURE_TYPES.privateZone]: ["resourceGroupName", "privateZoneName"],
     [AZURE_TYPES.virtualNetworkLink]: ["resourceGroupName", "privateZoneName", "virtualNetworkLinkName"],
+    [AZURE_TYPES.managementLock]: ["scope", "lockName"],
+    [AZURE_TYPES.key]: ["resourceGroupName", "vaultName", "keyName"],
 };
 
 function pathParameters(type: keyof typeof API_VERSIONS): readonly string[] {
@@ -165,6 +170,22 @@ export function renderRequest(type: string, inputs: Inputs, subscriptionId: stri
         case AZURE_TYPES.virtualNetworkLink:
             return put(`${groupPath(subscriptionId, inputs)}/providers/Microsoft.Network/privateDnsZones/${str(inputs, "privateZoneName")}` +
                 `/virtualNetworkLinks/${str(inputs, "virtualNetworkLinkName")}`, API_VERSIONS[type], envelope(inputs, pathParameters(type)));
+        case AZURE_TYPES.managementLock:
+            return put(`${str(inputs, "scope")}/providers/Microsoft.Authorization/locks/${str(inputs, "lockName")}`,
+                API_VERSIONS[type], { properties: omit(inputs, pathParameters(type)) });
+        case AZURE_TYPES.key: {
+            // Key inputs already nest their properties, as the vault's do.
+            const { tags, properties } = inputs;
+            return put(`${groupPath(subscriptionId, inputs)}/providers/Microsoft.KeyVault/vaults/${str(inputs, "vaultName")}` +
+                `/keys/${str(inputs, "keyName")}`, API_VERSIONS[type], omit({ tags, properties }, []));
+        }
+        case ACCOUNT_ENCRYPTION_TYPE:
+            // Batch's Batch Account - Update: a PATCH of the encryption alone (components/accountEncryptionProvider.ts).
+            return {
+                method: "PATCH",
+                url: `${str(inputs, "armEndpoint").replace(/\/+$/, "")}${str(inputs, "accountId")}?api-version=${BATCH_API_VERSION}`,
+                body: { properties: { encryption: customerManagedEncryption(str(inputs, "keyIdentifier")) } },
+            };
         case CERTIFICATE_TYPE: {
             const certificate = inputs.certificate as CertificateSpec;
             const rendered = renderCertificateCreateRequest(str(inputs, "vaultUri"), certificate);

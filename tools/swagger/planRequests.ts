@@ -4,7 +4,7 @@
 
 import type { PlanDocument } from "../../policy/planDocument";
 import { SpecValidator, type RestCall } from "./specValidator";
-import { AZURE_TYPES, CERTIFICATE_TYPE, POOL_SETTINGS_TYPE } from "../../components/azureFacts";
+import { ACCOUNT_ENCRYPTION_TYPE, AZURE_TYPES, CERTIFICATE_TYPE, POOL_SETTINGS_TYPE } from "../../components/azureFacts";
 
 export interface SpecBinding {
     /** Pulumi type token of the planned resource. */
@@ -90,6 +90,14 @@ export const SPEC_BINDINGS: readonly SpecBinding[] = [
         apiVersion: "2024-06-01",
         requiredInEveryPlan: false,
     },
+    // Present only with keyVault.lock or createdBatchAccount.lock: a lock at the locked resource's scope.
+    {
+        resourceType: AZURE_TYPES.managementLock,
+        specFile: "arm/resources/resource-manager/Microsoft.Authorization/stable/2020-05-01/locks.json",
+        operationId: "ManagementLocks_CreateOrUpdateByScope",
+        apiVersion: "2020-05-01",
+        requiredInEveryPlan: false,
+    },
 ];
 
 /**
@@ -103,6 +111,10 @@ export const UNCHECKED_TYPES: readonly string[] = [
     AZURE_TYPES.batchAccount,
     AZURE_TYPES.identity,
     AZURE_TYPES.roleAssignment,
+    // The customer-managed key: the Key Vault management spec in the fixtures is keyvault.json alone (no keys.json,
+    // Keys_CreateIfNotExist), and the trimmed Batch spec has no Batch Account - Update.
+    AZURE_TYPES.key,
+    ACCOUNT_ENCRYPTION_TYPE,
 ];
 
 /** Loads the spec files the bindings name, each once. */
