@@ -7,7 +7,7 @@
 // pack hands rules a proxy that throws on unknown values, and touching an
 // unrelated unknown field would stop a rule that could otherwise have run.
 
-import { AZURE_TYPES, KEY_VAULT_SECRETS_USER } from "../components/azureFacts";
+import { ACCOUNT_ENCRYPTION_TYPE, AZURE_TYPES, KEY_VAULT_SECRETS_USER } from "../components/azureFacts";
 import { factAbout, factsFor, LIFECYCLE, type LifecycleFact, type LifecycleSubject, plainText } from "../components/lifecycle";
 import { isPlainObject } from "../components/json";
 
@@ -845,6 +845,92 @@ const nodeAgentNotRetired = lifecycleRule("pool-node-agent-sku-not-retired", "no
 const imageNotRetiring = lifecycleRule("pool-image-not-retiring", "image", "imageReference", (view) => view.image);
 const vmSizeNotRetiring = lifecycleRule("pool-vm-size-not-retiring", "vmSize", "vmSize", (view) => view.vmSize);
 
+// ---- locks and the customer-managed key (issue 19) ------------------------
+//
+// Each is a pair: advisory on every stack, mandatory on a production stack. A
+// stack says it is production with the tag environment: prod (or production)
+// on its resources, as Pulumi.prod.yaml's `tags` does. The policy engine gives
+// every rule one enforcement level, hence a rule per level, each reporting only
+// on its kind of stack.
+
+/** The tag by which a stack says it is production, and the values that mean so. */
+export const PRODUCTION_TAG = "environment";
+const PRODUCTION_VALUE = /^prod(uction)?$/i;
+
+/** Reads a value the preview may not know yet: the policy pack's proxy throws on unknowns. */
+function known<T>(read: () => T): T | undefined {
+    try {
+        return read();
+    } catch {
+        return undefined;
+    }
+}
+
+export function isProductionStack(stack: StackUnderCheck): boolean {
+    return stack.resources.some((r) => {
+        const value = known(() => obj(r.inputs.tags)?.[PRODUCTION_TAG]);
+        return typeof value === "string" && PRODUCTION_VALUE.test(value);
+    });
+}
+
+/** Created Batch accounts without a customer-managed key: no system-assigned identity, or no encryption resource for them. */
+function accountsWithoutCustomerManagedKey(stack: StackUnderCheck): { account: ResourceUnderCheck; why: string }[] {
+    const encryptions = stack.resources.filter((r) => r.type === ACCOUNT_ENCRYPTION_TYPE);
+    return stack.resources.filter((r) => r.type === AZURE_TYPES.batchAccount).flatMap((account) => {
+        const name = known(() => str(account.inputs.accountName));
+        const identity = known(() => str(obj(account.inputs.identity)?.type));
+        if (identity === undefined || !identity.includes("SystemAssigned")) {
+            return [{ account, why: `identity.type is ${shown(identity)}; Batch reads a customer-managed key with the account's system-assigned identity` }];
+        }
+        const points = encryptions.some((e) => {
+            const accountId = known(() => str(e.inputs.accountId));
+            // Unknown in a preview: the account's ID comes with the account.
+            return accountId === undefined || name === undefined || accountId.toLowerCase().endsWith(`/batchaccounts/${name.toLowerCase()}`);
+        });
+        return points ? [] : [{ account, why: "no BatchAccountEncryption points it at a key (encryption.keySource stays Microsoft.Batch)" }];
+    });
+}
+
+/** Created vaults without a CanNotDelete lock at their scope. */
+function vaultsWithoutLock(stack: StackUnderCheck): ResourceUnderCheck[] {
+    const locks = stack.resources.filter((r) => r.type === AZURE_TYPES.managementLock &&
+        known(() => str(r.inputs.level)) === "CanNotDelete");
+    return stack.resources.filter((r) => r.type === AZURE_TYPES.vault).filter((vault) => {
+        const name = known(() => str(vault.inputs.vaultName));
+        return !locks.some((lock) => {
+            const scope = known(() => str(lock.inputs.scope));
+            return scope === undefined || name === undefined || scope.toLowerCase().endsWith(`/vaults/${name.toLowerCase()}`);
+        });
+    });
+}
+
+function productionPair(info: { name: string; anchor: string; description: string },
+    find: (stack: StackUnderCheck, fail: FailOn) => Violation[]): [StackRule, StackRule] {
+    return [
+        stackRule({ ...info, level: "advisory" }, (stack, fail) => isProductionStack(stack) ? [] : find(stack, fail)),
+        stackRule({
+            ...info,
+            name: `${info.name}-production`,
+            level: "mandatory",
+            description: `${info.description} Mandatory on a production stack (tag ${PRODUCTION_TAG}: prod).`,
+        }, (stack, fail) => isProductionStack(stack) ? find(stack, fail) : []),
+    ];
+}
+
+const [customerManagedKey, customerManagedKeyProduction] = productionPair({
+    name: "batch-account-customer-managed-key",
+    anchor: "Checkov CKV_AZURE_76; Azure Policy 99e9ccd8-3db9-4592-b0d1-14b1715a4d8a (Azure Batch account should use customer-managed keys to encrypt data); AVM interface customerManagedKey",
+    description: "The Batch account the stack creates encrypts its data with a customer-managed key (createdBatchAccount.customerManagedKey).",
+}, (stack, fail) => accountsWithoutCustomerManagedKey(stack).map(({ account, why }) =>
+    fail(account, `${why}; set createdBatchAccount.customerManagedKey`, null)));
+
+const [vaultLock, vaultLockProduction] = productionPair({
+    name: "keyvault-delete-lock",
+    anchor: "AVM interface lock (avm/res/key-vault/vault `lock`); MicrosoftDocs lock-resources.md",
+    description: "The vault the stack creates carries a CanNotDelete management lock (keyVault.lock).",
+}, (stack, fail) => vaultsWithoutLock(stack).map((vault) =>
+    fail(vault, "has no CanNotDelete lock at its scope; set keyVault.lock: true", null)));
+
 /** Every rule, in the order reports list them. */
 export const RULES: readonly Rule[] = [
     versionlessSecretUrl,
@@ -867,6 +953,10 @@ export const RULES: readonly Rule[] = [
     nodeAgentNotRetired,
     imageNotRetiring,
     vmSizeNotRetiring,
+    customerManagedKey,
+    customerManagedKeyProduction,
+    vaultLock,
+    vaultLockProduction,
 ];
 
 export function ruleByName(name: string): Rule {

@@ -22,11 +22,14 @@ import {
     clonePlan,
     IDENTITY_ID,
     compliantPlan,
+    createdAccount,
     findResource,
     OTHER_CLIENT_ID,
     PlanOptions,
     PRINCIPAL_ID,
     SUBNET_ID,
+    tagProduction,
+    vaultLock,
 } from "./fixtures/policy-plan";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
@@ -109,7 +112,59 @@ interface RuleCases {
     fail: Case[];
 }
 
+const withoutLock = (p: PlanDocument) => { p.resources = p.resources.filter((r) => r.type !== "azure-native:authorization:ManagementLockByScope"); };
+const withAccount = (withKey: boolean) => (p: PlanDocument) => { p.resources.push(...createdAccount(withKey)); };
+/** A production stack's other mandatory guardrails kept: created accounts dropped, as if adopted, and the vault locked. */
+const keepOtherProductionRules = (p: PlanDocument) => {
+    p.resources = p.resources.filter((r) => r.type !== "azure-native:batch:BatchAccount");
+};
+const lockEveryVault = (p: PlanDocument) => {
+    for (const vault of p.resources.filter((r) => r.type === VAULT)) p.resources.push(vaultLock(String(vault.inputs.vaultName)));
+};
+const production = (...changes: ((p: PlanDocument) => void)[]) => (p: PlanDocument) => { for (const c of changes) c(p); tagProduction(p); };
+
 const CASES: RuleCases[] = [
+    {
+        rule: "keyvault-delete-lock",
+        pass: [
+            { title: "the vault has a CanNotDelete lock at its scope", plan: plan(linux) },
+            { title: "a production stack is the other rule's", plan: plan(linux, production(withoutLock)) },
+        ],
+        fail: [
+            { title: "no lock", plan: plan(linux, withoutLock) },
+            { title: "a lock on another scope", plan: plan(linux, (p) => { findResource(p, "azure-native:authorization:ManagementLockByScope").inputs.scope = "/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/other"; }) },
+        ],
+    },
+    {
+        rule: "keyvault-delete-lock-production",
+        pass: [
+            { title: "production with the lock", plan: plan(linux, production()) },
+            { title: "not production", plan: plan(linux, withoutLock) },
+        ],
+        fail: [{ title: "production without the lock", plan: plan(linux, production(withoutLock)) }],
+    },
+    {
+        rule: "batch-account-customer-managed-key",
+        pass: [
+            { title: "an adopted account (no account resource)", plan: plan(linux) },
+            { title: "a created account with identity and encryption", plan: plan(linux, withAccount(true)) },
+        ],
+        fail: [
+            { title: "a created account without a key", plan: plan(linux, withAccount(false)) },
+            { title: "an encryption resource for another account", plan: plan(linux, (p) => {
+                withAccount(true)(p);
+                findResource(p, "pulumi-nodejs:dynamic/batch-cert-rotation:BatchAccountEncryption").inputs.accountId = "/subscriptions/s/resourceGroups/g/providers/Microsoft.Batch/batchAccounts/other";
+            }) },
+        ],
+    },
+    {
+        rule: "batch-account-customer-managed-key-production",
+        pass: [
+            { title: "production with the key", plan: plan(linux, production(withAccount(true))) },
+            { title: "not production", plan: plan(linux, withAccount(false)) },
+        ],
+        fail: [{ title: "production without the key", plan: plan(linux, production(withAccount(false))) }],
+    },
     {
         rule: "kv-extension-versionless-secret-url",
         pass: [
@@ -440,7 +495,8 @@ void describe("policy rules", () => {
                     const found = violationsOf(c.rule, fail.plan());
                     assert.ok(found.length > 0, `${c.rule} let "${fail.title}" through`);
                     for (const v of found) {
-                        assert.match(v.resource, /^certpool-/, "the violation names the resource");
+                        // The component's resources, or the Batch account the stack program creates (`batch`).
+                        assert.match(v.resource, /^(certpool-|batch$)/, "the violation names the resource");
                         assert.ok(v.message.length > 20, "the violation says what is wrong");
                         assert.notEqual(v.value, undefined, "the violation carries the offending value");
                     }
@@ -600,6 +656,8 @@ function accessPolicy(p: PlanDocument, nameSuffix: string) {
 
 /** One way to break each mandatory rule, in any plan (Linux or Windows, access policies or RBAC). */
 const MANDATORY_BREAKS: Record<string, (p: PlanDocument) => void> = {
+    "keyvault-delete-lock-production": production(keepOtherProductionRules, withoutLock),
+    "batch-account-customer-managed-key-production": production(lockEveryVault, withAccount(false)),
     "kv-extension-versionless-secret-url": (p) => {
         const settings = secretsSettings(p);
         settings.observedCertificates = (settings.observedCertificates as unknown[]).map((entry) =>
