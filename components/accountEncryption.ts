@@ -92,7 +92,10 @@ export function createAccountEncryption(name: string, args: AccountEncryptionArg
             keyOps: [...ACCOUNT_KEY_OPERATIONS],
             rotationPolicy: rotationPolicy(spec),
         },
-    }, { parent, dependsOn: args.dependsOn });
+        // Never deleted by the stack: Resource Manager has no key delete, so azure-native deletes keys through the vault's
+        // data plane (pulumi-azure-native#354), which the deployer's grants don't cover and a private vault may not let it
+        // reach. The key goes with the vault on destroy; with the key turned off it stays, for data it still protects.
+    }, { parent, dependsOn: args.dependsOn, retainOnDelete: true });
 
     const keyScope = pulumi.interpolate`${args.vault.id}/keys/${spec.keyName}`;
     const grant: pulumi.CustomResource = args.authorization === "rbac"

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, it } from "node:test";
 import { AZURE_TYPES } from "../components/azureFacts";
 import { FAKE_SUBSCRIPTION_ID } from "../tools/plan/answers";
 import {
-    accessPolicyId, deleteResource, getResource, loadModel, nodeCount, patchPool, putResource, saveModel, VAULT_IN_DELETED_STATE,
+    accessPolicyId, deleteResource, getResource, loadModel, nodeCount, patchAccount, patchPool, putResource, saveModel, VAULT_IN_DELETED_STATE,
 } from "./engine/standin/azureModel";
 import {
     createInModel, diffInputs, previewCreateOutputs, previewUpdateOutputs, UNKNOWN, updateInModel,
@@ -175,5 +175,63 @@ describe("the Azure model", () => {
         deleteResource(model, RG);
         assert.deepEqual(Object.keys(loadModel(model).resources), []);
         assert.ok(loadModel(model).deletedVaults["kv-one"]);
+    });
+
+    describe("management locks", () => {
+        const lockVault = () => createInModel(model, AZURE_TYPES.managementLock, { scope: VAULT, lockName: "kv-lock", level: "CanNotDelete", notes: "n" });
+        const vaultAndLock = () => {
+            createInModel(model, AZURE_TYPES.vault, { resourceGroupName: "rg", vaultName: "kv-one", location: "westus2", properties: {} });
+            return lockVault();
+        };
+
+        it("a CanNotDelete lock refuses the delete of its scope with 409 ScopeLocked, naming the locked scope", () => {
+            vaultAndLock();
+            assert.deepEqual(deleteResource(model, VAULT), { status: 409, body: { error: { code: "ScopeLocked",
+                message: `The scope '${VAULT}' cannot perform delete operation because following scope(s) are locked: '${VAULT}'. Please remove the lock and try again.` } } });
+            assert.equal(getResource(model, VAULT).status, 200);
+        });
+
+        it("it is inherited: a role assignment at the vault's scope is refused too; an access policy's removal (a PUT) is not", () => {
+            vaultAndLock();
+            const assignment = `${VAULT}/providers/Microsoft.Authorization/roleAssignments/00000000-0000-0000-0000-00000000000a`;
+            putResource(model, assignment, { properties: { principalId: "p", roleDefinitionId: "r" } });
+            assert.equal(deleteResource(model, assignment).status, 409);
+            putResource(model, accessPolicyId(VAULT, "obj"), { properties: { objectId: "obj", tenantId: "t", permissions: {} } });
+            assert.equal(deleteResource(model, accessPolicyId(VAULT, "obj")).status, 200);
+        });
+
+        it("a pool under a locked Batch account can't be deleted: a create-first replacement's old pool stays", () => {
+            const pool = createInModel(model, AZURE_TYPES.pool, POOL_INPUTS);
+            assert.ok(pool);
+            const account = pool.replace(/\/pools\/[^/]+$/, "");
+            createInModel(model, AZURE_TYPES.managementLock, { scope: account, lockName: "acct-lock", level: "CanNotDelete" });
+            const refused = deleteResource(model, pool);
+            assert.equal(refused.status, 409);
+            assert.match(String((refused.body.error as { message: string }).message), new RegExp(`following scope\\(s\\) are locked: '${account}'`));
+        });
+
+        it("a resource group holding a locked resource is not deleted at all", () => {
+            vaultAndLock();
+            createInModel(model, AZURE_TYPES.pool, POOL_INPUTS);
+            assert.equal(deleteResource(model, RG).status, 409);
+            assert.equal(Object.keys(loadModel(model).resources).length, 3, "a partial delete");
+        });
+
+        it("the lock itself is deleted, and then its scope is", () => {
+            const lock = vaultAndLock();
+            assert.ok(lock);
+            assert.equal(deleteResource(model, lock).status, 200);
+            assert.equal(deleteResource(model, VAULT).status, 200);
+        });
+    });
+
+    it("Batch Account - Update sets the encryption of an account with a system-assigned identity only", () => {
+        const account = `${RG}/providers/Microsoft.Batch/batchAccounts/acct`;
+        const encryption = { keySource: "Microsoft.KeyVault", keyVaultProperties: { keyIdentifier: "https://kv-one.vault.azure.net/keys/k" } };
+        putResource(model, account, { location: "westus2", properties: { poolAllocationMode: "BatchService" } });
+        assert.equal(patchAccount(model, account, { properties: { encryption } }).status, 400);
+        putResource(model, account, { location: "westus2", identity: { type: "SystemAssigned" }, properties: { poolAllocationMode: "BatchService" } });
+        assert.equal(patchAccount(model, account, { properties: { encryption } }).status, 200);
+        assert.deepEqual(getResource(model, account).body.properties, { poolAllocationMode: "BatchService", encryption });
     });
 });

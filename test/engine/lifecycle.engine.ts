@@ -8,11 +8,12 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { parseDocument } from "yaml";
-import { CERTIFICATE_TYPE, COMPONENT_TYPE, POOL_SETTINGS_TYPE } from "../../components/azureFacts";
+import { ACCOUNT_ENCRYPTION_TYPE, AZURE_TYPES, CERTIFICATE_TYPE, COMPONENT_TYPE, POOL_SETTINGS_TYPE } from "../../components/azureFacts";
 import { nodeCount } from "./standin/azureModel";
 import type { PlanDocument } from "../../policy/planDocument";
 import type { KeyVaultEndpoint } from "../keyvault/endpoint";
-import { clearCalls, collectSteps, type EngineSession, openSession, openStack, readCalls, type Step, stepsFor } from "./harness";
+import { clearCalls, cli, collectSteps, type EngineSession, openSession, openStack, readCalls, type Step, stepsFor } from "./harness";
+import { loadModel } from "./standin/azureModel";
 import { type EngineAzure, startEngineAzure, vaultHostOf } from "./keyvault";
 import { offlinePlan } from "./plan";
 import { presentable } from "../../tools/plan/run";
@@ -28,11 +29,13 @@ interface Target {
     pinnedPool: boolean;
     /** Keys of `pools:`, for stacks with several pools. */
     pools?: string[];
+    /** keyVault.lock: the vault's lock, which a destroy meets first. */
+    vaultLock?: boolean;
 }
 
 const TARGETS: Target[] = [
     { stack: "dev", file: "Pulumi.dev.yaml", pinnedPool: false },
-    { stack: "prod", file: "Pulumi.prod.yaml", pinnedPool: false, pools: ["linux", "windows"] },
+    { stack: "prod", file: "Pulumi.prod.yaml", pinnedPool: false, pools: ["linux", "windows"], vaultLock: true },
     { stack: "how-to-linux", file: "examples/how-to-linux.yaml", pinnedPool: true },
     { stack: "how-to-windows", file: "examples/how-to-windows.yaml", pinnedPool: true },
 ];
@@ -308,10 +311,54 @@ for (const target of TARGETS) {
             for (const secret of keyVault.issuedSecretValues()) assert.ok(!state.includes(secret.slice(0, 64)), "a secret value the vault issued is in the state");
         });
 
+        if (target.vaultLock) {
+            it("the Batch account uses the customer-managed key: the account's PATCH went out with the versionless key URL", () => {
+                const patches = network.arm.calls.filter((c) => c.method === "PATCH" && /\/batchAccounts\/[^/]+$/.test(c.path));
+                assert.equal(patches.length, 1, JSON.stringify(network.arm.calls.map((c) => `${c.method} ${c.path}`)));
+                assert.deepEqual(patches[0].body, { properties: { encryption: { keySource: "Microsoft.KeyVault",
+                    keyVaultProperties: { keyIdentifier: plan.resources.find((r) => r.type === ACCOUNT_ENCRYPTION_TYPE)?.inputs.keyIdentifier } } } });
+                assert.equal(patches[0].status, 200);
+            });
+
+            it("pulumi destroy meets the vault's lock: it fails before deleting anything, naming the lock and how to lift it", async () => {
+                const before = (await stack.exportStack()).deployment.resources.length;
+                const model = JSON.stringify(loadModel(session.azureModel));
+                let stderr = "";
+                await stack.destroy({ configFile }).then(() => assert.fail("destroy went through a locked vault"),
+                    (err: unknown) => { stderr = String((err as { stderr?: string }).stderr ?? err); });
+                const lock = plan.resources.find((r) => r.type === AZURE_TYPES.managementLock);
+                assert.ok(lock);
+                const urn = lock.urn.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+                assert.match(stderr, new RegExp(`resource "${urn}" cannot be deleted\\s+because it is protected`));
+                assert.match(stderr, /pulumi state unprotect/);
+                assert.equal((await stack.exportStack()).deployment.resources.length, before, "destroy deleted part of the stack");
+                assert.equal(JSON.stringify(loadModel(session.azureModel)), model, "destroy changed Azure");
+            });
+
+            it("the lock is lifted as its notes say: pulumi state unprotect", () => {
+                const lock = plan.resources.find((r) => r.type === AZURE_TYPES.managementLock);
+                assert.ok(lock);
+                const lifted = cli(session, ["state", "unprotect", lock.urn, "--yes", "--stack", target.stack]);
+                assert.equal(lifted.code, 0, lifted.stderr);
+            });
+        }
+
         it("pulumi destroy removes everything; the certificates are soft-deleted", async () => {
             const certificates = (await stack.exportStack()).deployment.resources
                 .filter((r: { type: string }) => r.type === CERTIFICATE_TYPE) as { outputs: { name: string; vaultUri: string } }[];
-            await stack.destroy({ configFile });
+            events = [];
+            await stack.destroy(opts());
+            const lock = plan.resources.find((r) => r.type === AZURE_TYPES.managementLock);
+            if (lock) {
+                // The lock depends on everything of the stack under the vault: the engine deletes it before any of them.
+                const deletes = steps().filter((s) => s.op === "delete");
+                const lockDeleted = deletes.findIndex((s) => s.urn === lock.urn);
+                assert.ok(lockDeleted >= 0, "the lock was not deleted");
+                for (const dep of lock.dependsOn) {
+                    const i = deletes.findIndex((s) => s.urn === dep);
+                    assert.ok(i < 0 || i > lockDeleted, `${dep} was deleted before the lock`);
+                }
+            }
             const remaining = (await stack.exportStack()).deployment.resources ?? [];
             assert.deepEqual(remaining.filter((r: { type: string }) => r.type !== "pulumi:pulumi:Stack"), []);
             for (const { outputs } of certificates) {

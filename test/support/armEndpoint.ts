@@ -1,14 +1,14 @@
 // TEST ONLY: Resource Manager on loopback, for the calls the program makes to
 // ARM itself (not through azure-native): Batch's Pool - Get and Pool - Update
-// (PATCH), answered from the same model of Azure the azure-native stand-in
+// (PATCH), and Batch Account - Get and Update (PATCH, the customer-managed key), answered from the same model of Azure the azure-native stand-in
 // keeps (test/engine/standin/azureModel.ts), so the pool the stand-in created
 // is the pool the PATCH changes. Reached through the loopback proxy as
 // management.azure.com, with a bearer token from the stand-in `az`. Every
-// request is recorded; anything but those two operations is answered 405.
+// request is recorded; anything but those operations is answered 405.
 import * as crypto from "node:crypto";
 import * as https from "node:https";
 import type { AddressInfo } from "node:net";
-import { getResource, patchPool, type Body } from "../engine/standin/azureModel";
+import { getResource, patchAccount, patchPool, type Body } from "../engine/standin/azureModel";
 import { loopbackTls } from "../keyvault/x509";
 
 export interface ArmCall {
@@ -29,6 +29,7 @@ export interface ArmEndpoint {
     close(): Promise<void>;
 }
 
+const ACCOUNT_PATH = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Batch\/batchAccounts\/([^/]+)$/i;
 const POOL_PATH = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Batch\/batchAccounts\/[^/]+\/pools\/([^/]+)$/i;
 
 export async function startArmEndpoint(modelPath: string, token: string): Promise<ArmEndpoint> {
@@ -36,9 +37,18 @@ export async function startArmEndpoint(modelPath: string, token: string): Promis
     const calls: ArmCall[] = [];
     const resizing: string[] = [];
 
+    function answerAccount(method: string, path: string, name: string, body: unknown): { status: number; body: Body } {
+        const result = method === "GET" ? getResource(modelPath, path) : method === "PATCH" ? patchAccount(modelPath, path, body as Body) : undefined;
+        if (result === undefined) return { status: 405, body: { error: { code: "MethodNotAllowed", message: `${method} is not served here` } } };
+        if (result.status !== 200) return result;
+        return { status: 200, body: { ...result.body, id: path, name, type: "Microsoft.Batch/batchAccounts" } };
+    }
+
     function answer(method: string, path: string, body: unknown): { status: number; body: Body } {
+        const account = ACCOUNT_PATH.exec(path);
+        if (account) return answerAccount(method, path, account[1], body);
         const pool = POOL_PATH.exec(path);
-        if (!pool) return { status: 405, body: { error: { code: "MethodNotAllowed", message: `the loopback ARM serves Batch pools only: ${method} ${path}` } } };
+        if (!pool) return { status: 405, body: { error: { code: "MethodNotAllowed", message: `the loopback ARM serves Batch accounts and pools only: ${method} ${path}` } } };
         const result = method === "GET" ? getResource(modelPath, path) : method === "PATCH" ? patchPool(modelPath, path, body as Body) : undefined;
         if (result === undefined) return { status: 405, body: { error: { code: "MethodNotAllowed", message: `${method} is not served here` } } };
         if (result.status !== 200) return result;

@@ -12,7 +12,8 @@
 //   getResource(path, id)                       GET:    {status: 200, body} or 404 ResourceNotFound
 //   putResource(path, id, body)                 PUT:    create or replace the whole body, Azure's refusals applied
 //   patchPool(path, id, body)                   PATCH:  a Batch pool's Pool - Update, only the properties it carries
-//   deleteResource(path, id)                    DELETE: 200, or 204 when absent; vaults stay soft-deleted
+//   patchAccount(path, id, body)                PATCH:  a Batch account's Batch Account - Update (its encryption)
+//   deleteResource(path, id)                    DELETE: 200, or 204 when absent; vaults stay soft-deleted; refused under a lock
 //   nodeCount(path, id)                         a pool's current dedicated nodes (what decides Batch's refusals)
 // Bodies are ARM-shaped ({location, tags, identity, properties}). IDs compare
 // case-insensitively, as ARM's do. A Key Vault access policy is addressed as
@@ -78,6 +79,8 @@ const VAULT_ID = /\/providers\/Microsoft\.KeyVault\/vaults\/([^/]+)$/i;
 const ACCESS_POLICY_ID = /^(.*\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+)\/accessPolicy\/([^/]+)$/i;
 const ROLE_ASSIGNMENT_ID = /^(.*)\/providers\/Microsoft\.Authorization\/roleAssignments\/([^/]+)$/i;
 const RESOURCE_GROUP_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+$/i;
+const LOCK_ID = /^(.*)\/providers\/Microsoft\.Authorization\/locks\/[^/]+$/i;
+const ACCOUNT_ID = /\/providers\/Microsoft\.Batch\/batchAccounts\/[^/]+$/i;
 
 function properties(body: Body): Body {
     return (body.properties ?? {}) as Body;
@@ -246,8 +249,52 @@ export function patchPool(path: string, id: string, body: Body): ArmResponse {
     });
 }
 
+// Management locks (MicrosoftDocs azure-docs articles/azure-resource-manager/management/lock-resources.md):
+// a lock applies to its scope and everything below it, extension resources included ("Lock inheritance"); a
+// CanNotDelete lock refuses the delete of any of them, role assignments at the scope included ("A cannot-delete
+// lock on a resource or resource group prevents the deletion of Azure RBAC assignments"), and a resource group
+// holding a locked resource is not deleted at all ("You never have a partial deletion"). The lock itself is
+// deletable by whoever may delete locks. Azure's answer is 409 ScopeLocked with this message, as quoted in
+// Azure/apiops#606 (the whole error body) and hashicorp/terraform-provider-azurerm#17478 (Status=409).
+export function scopeLocked(id: string, lockedScopes: string[]): ArmResponse {
+    return armError(409, "ScopeLocked", `The scope '${id}' cannot perform delete operation because following scope(s) are locked: ` +
+        `${lockedScopes.map((s) => `'${s}'`).join(", ")}. Please remove the lock and try again.`);
+}
+
+/** The scopes of the CanNotDelete locks, other than the one deleted, that cover a delete of `doomed` (a group: all it holds). */
+function locksCovering(model: AzureModel, id: string, doomed: string[]): string[] {
+    const scopes = Object.values(model.resources).flatMap((r) => {
+        const m = LOCK_ID.exec(r.id);
+        return m && properties(r.body).level === "CanNotDelete" && key(id) !== key(r.id) ? [m[1]] : [];
+    });
+    return [...new Set(scopes.filter((scope) => doomed.some((d) => key(d) === key(scope) || key(d).startsWith(`${key(scope)}/`)) ||
+        // A lock below a doomed group stops the whole group's delete.
+        doomed.some((d) => RESOURCE_GROUP_ID.test(d) && key(scope).startsWith(`${key(d)}/`))))];
+}
+
+/**
+ * Batch Account - Update (PATCH): the properties it carries replace the account's. With encryption keySource
+ * Microsoft.KeyVault the account must have a system-assigned identity (Batch management spec 2024-07-01,
+ * KeySource); the refusal's code and wording are the stand-in's own, only the rule is documented.
+ */
+export function patchAccount(path: string, id: string, body: Body): ArmResponse {
+    return update(path, (model) => {
+        const account = model.resources[key(id)];
+        if (!account || !ACCOUNT_ID.test(id)) return armError(404, "ResourceNotFound", `The Resource '${id}' was not found.`);
+        const encryption = properties(body).encryption as { keySource?: string } | undefined;
+        const identity = (account.body.identity ?? {}) as { type?: string };
+        if (encryption?.keySource === "Microsoft.KeyVault" && !String(identity.type ?? "").includes("SystemAssigned")) {
+            return armError(400, "InvalidRequestBody", "Encryption with Microsoft.KeyVault needs the account's identity to be SystemAssigned.");
+        }
+        account.body = { ...account.body, properties: { ...properties(account.body), ...properties(body) } };
+        return { status: 200, body: { id, ...account.body } };
+    });
+}
+
 export function deleteResource(path: string, id: string): ArmResponse {
     return update(path, (model) => {
+        // azure-native removes an access policy with Vaults - UpdateAccessPolicy "remove", a PUT on the vault, which a
+        // CanNotDelete lock allows (custom_keyvault_accesspolicy.go).
         if (ACCESS_POLICY_ID.test(id)) {
             const { vault, index } = findPolicy(model, id);
             if (!vault || index < 0) return { status: 204, body: {} };
@@ -258,6 +305,8 @@ export function deleteResource(path: string, id: string): ArmResponse {
         const doomed = Object.values(model.resources).filter((r) => key(r.id) === key(id) ||
             (RESOURCE_GROUP_ID.test(id) && key(r.id).startsWith(`${key(id)}/`)));
         if (doomed.length === 0) return { status: 204, body: {} };
+        const locked = locksCovering(model, id, [id, ...doomed.map((r) => r.id)]);
+        if (locked.length > 0) return scopeLocked(id, locked);
         for (const r of doomed) {
             delete model.resources[key(r.id)];
             // Soft delete is on for every vault and can't be turned off (Key Vault soft-delete overview, since 2020-12):
