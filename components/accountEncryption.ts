@@ -98,6 +98,11 @@ export function createAccountEncryption(name: string, args: AccountEncryptionArg
     }, { parent, dependsOn: args.dependsOn, retainOnDelete: true });
 
     const keyScope = pulumi.interpolate`${args.vault.id}/keys/${spec.keyName}`;
+    // The account's principal is unknown in the preview of any update of the account (a tag change: azure-native's
+    // preview of an update knows only the inputs, name and location), and a changed principal replaces the grant.
+    // The principal changes only with the account's identity, which goes with the key setting (and so the grant);
+    // the grant keeps the principal it was created for.
+    const samePrincipal = args.authorization === "rbac" ? ["principalId"] : ["policy.objectId"];
     const grant: pulumi.CustomResource = args.authorization === "rbac"
         ? new authorization.RoleAssignment(`${name}-account-key-user`, {
             // On the key alone, not the vault: the account reads no other key, secret or certificate.
@@ -107,12 +112,12 @@ export function createAccountEncryption(name: string, args: AccountEncryptionArg
             roleDefinitionId: pulumi.output(args.vault.id).apply((id) => roleDefinitionId(id, KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER)),
             roleAssignmentName: deterministicGuid(`key:${args.vault.key}/${spec.keyName}`, `batch-account:${args.account.key}`,
                 KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER),
-        }, { parent, dependsOn: [key] })
+        }, { parent, dependsOn: [key], ignoreChanges: samePrincipal })
         : new keyvault.AccessPolicy(`${name}-account-key-access`, {
             resourceGroupName: args.vault.resourceGroupName,
             vaultName: args.vault.name,
             policy: { tenantId: args.vault.tenantId, objectId: args.account.principalId, permissions: { keys: [...ACCOUNT_KEY_PERMISSIONS] } },
-        }, { parent, dependsOn: [key] });
+        }, { parent, dependsOn: [key], ignoreChanges: samePrincipal });
 
     const encryption = new BatchAccountEncryption(`${name}-account-encryption`, {
         accountId: args.account.id,

@@ -209,13 +209,13 @@ export class CertRotationPool extends pulumi.ComponentResource {
             dependsOn: [...grants, ...networkReady],
         }, this);
 
-        // 7. The vault's lock, last: it depends on everything of the component at the vault's scope, so a destroy
-        // (once the lock is lifted) deletes it before any of them (locks.ts).
+        // 7. The vault's lock, last: it depends on every other resource of the component, so a destroy plans its delete
+        // first and alone, and meets its protection before deleting anything (locks.ts).
         if (kv.lock) {
             createLock(`${name}-vault`, {
                 scope: vault.id,
                 what: "vault",
-                dependsOn: [...grants, ...networkReady, ...certificates,
+                dependsOn: [...grants, ...networkReady, ...certificates, ...pools.flatMap((p) => [p.pool, p.settings]),
                     ...(encryption === undefined ? [] : [encryption.key, encryption.grant, encryption.encryption])],
             }, { parent: this });
         }

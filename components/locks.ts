@@ -10,16 +10,18 @@
 // ScopeLocked ("... cannot perform delete operation because following scope(s)
 // are locked: '<scope>'. Please remove the lock and try again.").
 //
-// Each lock is registered with `protect: true`. The engine checks protection
-// when it plans the deletes, before it runs any of them (pulumi/pulumi
-// pkg/resource/deploy/step_generator.go; lifecycle tests: "we still shouldn't
-// see a provider delete"), so a `pulumi destroy` meeting a lock fails at once,
-// naming the lock's URN and `pulumi state unprotect`, and nothing is deleted:
-// no half-destroyed stack behind a vault Azure refuses to delete. Lifting it is
-// deliberate: `pulumi state unprotect <urn>`, then a destroy (or an up without
-// the lock) deletes the lock first. Each lock depends on everything of the
-// stack below its scope, so the engine deletes the lock before them, never a
-// role assignment or a pool while the lock still stands.
+// Each lock is registered with `protect: true`, and depends on every other
+// resource of the stack that comes before it (the vault's lock on all of the
+// component, the account's on the component). A destroy deletes dependents
+// first and runs independent deletes side by side, so the lock's delete is the
+// first step and the only one of its round: the engine refuses it as protected
+// (pulumi/pulumi pkg/resource/deploy/step_generator.go) and the destroy stops,
+// naming the lock's URN and `pulumi state unprotect`, with nothing deleted (the
+// engine suite checks the state and the model of Azure are unchanged). Without
+// that dependency the engine deletes independent resources, the pools, in the
+// same round before it stops. Lifting the lock is deliberate: `pulumi state
+// unprotect <urn>`, then a destroy (or an up without the lock) deletes the
+// lock before anything below its scope.
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 
@@ -28,7 +30,7 @@ export interface LockArgs {
     scope: pulumi.Input<string>;
     /** What the scope is, for the lock's notes ("vault", "Batch account"). */
     what: string;
-    /** Everything of the stack at or below the scope: the lock comes after them and goes before them. */
+    /** Every other resource of the stack before it: the lock comes after them and goes before them. */
     dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 

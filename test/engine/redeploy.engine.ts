@@ -114,4 +114,41 @@ describe("adoption and redeploys through the real engine", { concurrency: false 
             assert.deepEqual(loadModel(session.azureModel).deletedVaults, {});
         });
     });
+
+    describe("a lock on the Batch account (createdBatchAccount.lock) meets a pool replacement", { concurrency: false }, () => {
+        let stack: Stack;
+        let configFile: string;
+        before(async () => {
+            ({ stack, configFile } = await openStack(session, "account-locked", "Pulumi.dev.yaml"));
+            editConfig(configFile, ["batch-cert-rotation:createdBatchAccount"], { lock: true });
+        });
+
+        it("up warns once that the lock blocks pool deletes, and deploys", async () => {
+            const events: EngineEvent[] = [];
+            const result = await stack.up({ configFile, onEvent: (e) => events.push(e) });
+            assert.equal(result.summary.result, "succeeded");
+            const warnings = events.flatMap((e) => e.diagnosticEvent?.severity === "warning" ? [e.diagnosticEvent.message] : []);
+            assert.equal(warnings.filter((w) => w.includes("createdBatchAccount.lock: true blocks every pool delete")).length, 1, JSON.stringify(warnings));
+        });
+
+        it("a create-first replacement creates the new pool, then Azure refuses the old one's delete: ScopeLocked names the account", async () => {
+            editConfig(configFile, ["batch-cert-rotation:keyVaultExtension", "pollingIntervalInS"], 600);
+            const pools = () => Object.values(loadModel(session.azureModel).resources).filter((r) => /\/pools\/[^/]+$/.test(r.id)).length;
+            assert.equal(pools(), 1);
+            const stderr = await failure(() => stack.up({ configFile }));
+            assert.match(stderr, /Status=409 Code="ScopeLocked" Message="The scope '[^']+\/pools\/[^']+' cannot perform delete operation because following scope\(s\) are locked: '[^']+\/batchAccounts\/[^']+'\. Please remove the lock and try again\."/);
+            assert.doesNotMatch(stderr, /^\s+at /m, "a stack trace reached the user");
+            assert.equal(pools(), 2, "the new pool exists and the old one stays");
+        });
+
+        it("the account's destroy stops at its lock, protected, before deleting anything", async () => {
+            // A provider no resource uses (azuread, only invoked) is the engine's own and may go in the first round.
+            const owned = async () => ((await stack.exportStack()).deployment.resources as { urn: string }[])
+                .map((r) => r.urn).filter((u) => !u.includes("::pulumi:providers:"));
+            const before = await owned();
+            const stderr = await failure(() => stack.destroy({ configFile }));
+            assert.match(stderr, /azure-native:authorization:ManagementLockByScope::batch-account-lock" cannot be deleted\s+because it is protected/);
+            assert.deepEqual(await owned(), before);
+        });
+    });
 });
