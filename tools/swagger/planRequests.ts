@@ -90,6 +90,14 @@ export const SPEC_BINDINGS: readonly SpecBinding[] = [
         apiVersion: "2024-06-01",
         requiredInEveryPlan: false,
     },
+    // Present only with createdBatchAccount.customerManagedKey: the account's key, through Resource Manager.
+    {
+        resourceType: AZURE_TYPES.key,
+        specFile: "keyvault-keys-2024-11-01/keys.json",
+        operationId: "Keys_CreateIfNotExist",
+        apiVersion: "2024-11-01",
+        requiredInEveryPlan: false,
+    },
     // Present only with keyVault.lock or createdBatchAccount.lock: a lock at the locked resource's scope.
     {
         resourceType: AZURE_TYPES.managementLock,
@@ -111,9 +119,7 @@ export const UNCHECKED_TYPES: readonly string[] = [
     AZURE_TYPES.batchAccount,
     AZURE_TYPES.identity,
     AZURE_TYPES.roleAssignment,
-    // The customer-managed key: the Key Vault management spec in the fixtures is keyvault.json alone (no keys.json,
-    // Keys_CreateIfNotExist), and the trimmed Batch spec has no Batch Account - Update.
-    AZURE_TYPES.key,
+    // The customer-managed key's PATCH of the account (Batch Account - Update): the trimmed Batch spec has no account operations.
     ACCOUNT_ENCRYPTION_TYPE,
 ];
 
