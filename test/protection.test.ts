@@ -9,6 +9,9 @@ import { customerManagedEncryption, parseAccountId, usesKey } from "../component
 import { days, rotationPolicy } from "../components/accountEncryption";
 import { lockName, lockNotes } from "../components/locks";
 import { renderRequest } from "../tools/plan/render";
+import { AZURE_TYPES } from "../components/azureFacts";
+import { checkCall, loadBoundSpecs, SPEC_BINDINGS } from "../tools/swagger/planRequests";
+import { fixturePath } from "./fixtures";
 
 const ADOPTED_VAULT = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-adopted";
 
@@ -138,5 +141,36 @@ describe("account encryption request", () => {
             url: "https://management.azure.com/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv/providers/Microsoft.Authorization/locks/l?api-version=2020-05-01",
             body: { properties: { level: "CanNotDelete", notes: "n" } },
         });
+    });
+});
+
+describe("the key's and the lock's requests against their specs (oav)", () => {
+    const keyInputs = (properties: Record<string, unknown>) => ({ resourceGroupName: "rg", vaultName: "kv-one", keyName: "batch-account-encryption", properties });
+    const bindingOf = (type: string) => {
+        const binding = SPEC_BINDINGS.find((b) => b.resourceType === type);
+        assert.ok(binding, `no binding for ${type}`);
+        return binding;
+    };
+    const check = async (type: string, inputs: Record<string, unknown>) => {
+        const request = renderRequest(type, inputs, "00000000-0000-0000-0000-000000000001");
+        assert.ok(request);
+        const specs = await loadBoundSpecs(fixturePath("specs"), [bindingOf(type)]);
+        return checkCall(specs, bindingOf(type), request);
+    };
+
+    it("the component's key, with its rotation policy, is a valid Keys_CreateIfNotExist; a wrong action type is not", async () => {
+        const properties = { kty: "RSA", keySize: 3072, keyOps: ["wrapKey", "unwrapKey"],
+            rotationPolicy: rotationPolicy({ keyName: "k", keySize: 3072, rotateAfterDays: 365, expiresAfterDays: 730, notifyBeforeExpiryDays: 30 }) };
+        assert.deepEqual(await check(AZURE_TYPES.key, keyInputs(properties)), []);
+        const broken = { ...properties, rotationPolicy: { lifetimeActions: [{ trigger: { timeAfterCreate: "P1D" }, action: { type: "Rotate-now" } }] } };
+        const problems = await check(AZURE_TYPES.key, keyInputs(broken));
+        assert.equal(problems.length, 1, JSON.stringify(problems));
+        assert.match(problems[0], /Rotate-now/);
+    });
+
+    it("the component's lock is a valid ManagementLocks_CreateOrUpdateByScope; a level of the wrong type is not", async () => {
+        const scope = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-one";
+        assert.deepEqual(await check(AZURE_TYPES.managementLock, { scope, lockName: "l", level: "CanNotDelete", notes: "n" }), []);
+        assert.equal((await check(AZURE_TYPES.managementLock, { scope, lockName: "l", level: 1 })).length, 1);
     });
 });
