@@ -12,6 +12,8 @@ import { renderRequest } from "../tools/plan/render";
 import { AZURE_TYPES } from "../components/azureFacts";
 import { checkCall, loadBoundSpecs, SPEC_BINDINGS } from "../tools/swagger/planRequests";
 import { fixturePath } from "./fixtures";
+import { planStack } from "../tools/plan/run";
+import { ACCOUNT_ENCRYPTION_TYPE } from "../components/azureFacts";
 
 const ADOPTED_VAULT = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-adopted";
 
@@ -172,5 +174,45 @@ describe("the key's and the lock's requests against their specs (oav)", () => {
         const scope = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-one";
         assert.deepEqual(await check(AZURE_TYPES.managementLock, { scope, lockName: "l", level: "CanNotDelete", notes: "n" }), []);
         assert.equal((await check(AZURE_TYPES.managementLock, { scope, lockName: "l", level: 1 })).length, 1);
+    });
+});
+
+describe("the prod plan", () => {
+    it("protects the vault's lock, which depends on every other resource of the component, so a destroy meets it first and alone", async () => {
+        const plan = await planStack({ stack: "prod" });
+        const lock = plan.resources.find((r) => r.type === AZURE_TYPES.managementLock);
+        assert.ok(lock, "prod has no vault lock");
+        assert.equal(lock.options.protect, true);
+        assert.match(String(lock.inputs.scope), /\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+$/);
+        const children = plan.resources.filter((r) => r.parent === lock.parent && r.urn !== lock.urn && r.request !== undefined);
+        // Every sibling is a dependency of the lock, directly or through one that is.
+        const reach = new Set<string>(lock.dependsOn);
+        let grew = true;
+        while (grew) {
+            grew = false;
+            for (const r of plan.resources) {
+                if (!reach.has(r.urn)) continue;
+                for (const d of r.dependsOn) if (!reach.has(d)) { reach.add(d); grew = true; }
+            }
+        }
+        assert.deepEqual(children.filter((r) => !reach.has(r.urn)).map((r) => r.name), []);
+        assert.equal(plan.resources.filter((r) => r.type === AZURE_TYPES.managementLock).length, 1, "prod locks the Batch account too");
+    });
+
+    it("encrypts the created account with the key in its vault, granted to the account's identity on the key alone", async () => {
+        const plan = await planStack({ stack: "prod" });
+        const account = plan.resources.find((r) => r.type === AZURE_TYPES.batchAccount);
+        assert.deepEqual(account?.inputs.identity, { type: "SystemAssigned" });
+        const encryption = plan.resources.find((r) => r.type === ACCOUNT_ENCRYPTION_TYPE);
+        assert.match(String(encryption?.inputs.keyIdentifier), /^https:\/\/[^/]+\/keys\/batch-account-encryption$/);
+        const grant = plan.resources.find((r) => r.name === "certpool-account-key-user");
+        assert.match(String(grant?.inputs.scope), /\/vaults\/[^/]+\/keys\/batch-account-encryption$/);
+        assert.match(String(grant?.inputs.roleDefinitionId), /e147488a-f6f5-4113-8e2d-b22465e65bf6$/);
+    });
+
+    it("dev stays minimal: no lock, no key, an account without identity", async () => {
+        const plan = await planStack({ stack: "dev" });
+        assert.deepEqual(plan.resources.filter((r) => [AZURE_TYPES.managementLock, AZURE_TYPES.key, ACCOUNT_ENCRYPTION_TYPE].includes(r.type)), []);
+        assert.equal(plan.resources.find((r) => r.type === AZURE_TYPES.batchAccount)?.inputs.identity, undefined);
     });
 });
