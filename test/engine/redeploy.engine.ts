@@ -120,6 +120,8 @@ describe("adoption and redeploys through the real engine", { concurrency: false 
         let configFile: string;
         before(async () => {
             ({ stack, configFile } = await openStack(session, "account-locked", "Pulumi.dev.yaml"));
+            // The dev stack's file as the checkout has it: the describe above turned recover on in the session's copy.
+            editConfig(configFile, ["batch-cert-rotation:keyVault", "recover"], false);
             editConfig(configFile, ["batch-cert-rotation:createdBatchAccount"], { lock: true });
         });
 
