@@ -455,6 +455,7 @@ void describe("checkPlanRequests", () => {
                 "azure-native:network:PrivateDnsZoneGroup": 0,
                 "azure-native:privatedns:PrivateZone": 0,
                 "azure-native:privatedns:VirtualNetworkLink": 0,
+                "azure-native:keyvault:Key": 0,
                 "azure-native:authorization:ManagementLockByScope": 0,
             },
             unchecked: { "azure-native:managedidentity:UserAssignedIdentity": 1 },
