@@ -848,8 +848,8 @@ const vmSizeNotRetiring = lifecycleRule("pool-vm-size-not-retiring", "vmSize", "
 // ---- locks and the customer-managed key (issue 19) ------------------------
 //
 // Each is a pair: advisory on every stack, mandatory on a production stack. A
-// stack says it is production with the tag environment: prod (or production)
-// on its resources, as Pulumi.prod.yaml's `tags` does. The policy engine gives
+// stack says it is production with the tag environment (any case): prod or
+// production on its resources, as Pulumi.prod.yaml's `tags` does. The policy engine gives
 // every rule one enforcement level, hence a rule per level, each reporting only
 // on its kind of stack.
 
@@ -867,10 +867,8 @@ function known<T>(read: () => T): T | undefined {
 }
 
 export function isProductionStack(stack: StackUnderCheck): boolean {
-    return stack.resources.some((r) => {
-        const value = known(() => obj(r.inputs.tags)?.[PRODUCTION_TAG]);
-        return typeof value === "string" && PRODUCTION_VALUE.test(value);
-    });
+    return stack.resources.some((r) => Object.entries(known(() => obj(r.inputs.tags)) ?? {})
+        .some(([k, v]) => k.toLowerCase() === PRODUCTION_TAG && typeof v === "string" && PRODUCTION_VALUE.test(v)));
 }
 
 /** Created Batch accounts without a customer-managed key: no system-assigned identity, or no encryption resource for them. */
