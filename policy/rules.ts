@@ -867,7 +867,7 @@ function known<T>(read: () => T): T | undefined {
 }
 
 export function isProductionStack(stack: StackUnderCheck): boolean {
-    return stack.resources.some((r) => Object.entries(known(() => obj(r.inputs.tags)) ?? {})
+    return stack.resources.some((r) => (known(() => Object.entries(obj(r.inputs.tags) ?? {})) ?? [])
         .some(([k, v]) => k.toLowerCase() === PRODUCTION_TAG && typeof v === "string" && PRODUCTION_VALUE.test(v)));
 }
 
