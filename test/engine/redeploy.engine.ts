@@ -135,7 +135,9 @@ describe("adoption and redeploys through the real engine", { concurrency: false 
 
         it("a create-first replacement creates the new pool, then Azure refuses the old one's delete: ScopeLocked names the account", async () => {
             editConfig(configFile, ["batch-cert-rotation:keyVaultExtension", "pollingIntervalInS"], 600);
-            const pools = () => Object.values(loadModel(session.azureModel).resources).filter((r) => /\/pools\/[^/]+$/.test(r.id)).length;
+            // This stack's pools: the session's Azure also holds the dev stack's.
+            const pools = () => Object.values(loadModel(session.azureModel).resources)
+                .filter((r) => /\/resourceGroups\/rg-batch-cert-rotation-account-locked\/.*\/pools\/[^/]+$/i.test(r.id)).length;
             assert.equal(pools(), 1);
             const stderr = await failure(() => stack.up({ configFile }));
             assert.match(stderr, /Status=409 Code="ScopeLocked" Message="The scope '[^']+\/pools\/[^']+' cannot perform delete operation because following scope\(s\) are locked: '[^']+\/batchAccounts\/[^']+'\. Please remove the lock and try again\."/);
