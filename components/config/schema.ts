@@ -702,3 +702,4 @@ export type KeyVaultSpec = OutputOf<typeof keyVaultSchema>;
 export type PoolSpec = OutputOf<typeof poolSchema>;
 export type ImageReference = OutputOf<typeof imageSchema>;
 export type KeyVaultExtensionSpec = OutputOf<typeof keyVaultExtensionSchema>;
+export type CertificateContactSpec = OutputOf<typeof certificateContactSchema>;
