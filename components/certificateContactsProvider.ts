@@ -13,6 +13,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { CertificateClient, CertificateContact } from "@azure/keyvault-certificates";
 import type { CertificateContactSpec } from "./config/schema";
 import { canonicalJson } from "./json";
+import { KEY_VAULT_API_VERSION } from "./certificatePolicy";
 import {
     type CertificateProviderOptions,
     DEFAULT_PROVIDER_OPTIONS,
@@ -47,7 +48,15 @@ export function contactsId(vaultUri: string): string {
     return `${vaultUri.replace(/\/+$/, "")}/certificates/contacts`;
 }
 
-/** The SDK's contact shape, without keys the configuration left out. */
+/**
+ * The data-plane call that sets the contacts, as the SDK sends it:
+ * `PUT {vault}/certificates/contacts?api-version=KEY_VAULT_API_VERSION` with a `Contacts` body (the offline plan shows it).
+ */
+export function renderContactsRequest(vaultUri: string, contacts: CertificateContactSpec[]): { method: "PUT"; url: string; body: { contacts: CertificateContact[] } } {
+    return { method: "PUT", url: `${contactsId(vaultUri)}?api-version=${KEY_VAULT_API_VERSION}`, body: { contacts: toSdk(contacts) } };
+}
+
+/** The SDK's contact shape (also the wire's: email, name, phone), without keys the configuration left out. */
 function toSdk(contacts: CertificateContactSpec[]): CertificateContact[] {
     return contacts.map((c) => ({ email: c.email, ...(c.name !== undefined ? { name: c.name } : {}), ...(c.phone !== undefined ? { phone: c.phone } : {}) }));
 }
