@@ -35,3 +35,6 @@ export const CERTIFICATE_TYPE = `pulumi-nodejs:dynamic/${CERTIFICATE_MODULE}:${C
 /** The dynamic resource that PATCHes a pool's updatable settings (poolSettings.ts). */
 export const POOL_SETTINGS_RESOURCE = "BatchPoolSettings";
 export const POOL_SETTINGS_TYPE = `pulumi-nodejs:dynamic/${CERTIFICATE_MODULE}:${POOL_SETTINGS_RESOURCE}`;
+/** The dynamic resource that sets the vault's certificate contacts (certificateContacts.ts). */
+export const CERTIFICATE_CONTACTS_RESOURCE = "KeyVaultCertificateContacts";
+export const CERTIFICATE_CONTACTS_TYPE = `pulumi-nodejs:dynamic/${CERTIFICATE_MODULE}:${CERTIFICATE_CONTACTS_RESOURCE}`;

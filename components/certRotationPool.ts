@@ -8,6 +8,7 @@ import { getClientConfigOutput } from "@pulumi/azuread/getClientConfig";
 import { COMPONENT_TYPE } from "./azureFacts";
 import { createGrants, type PrincipalType, principalTypeOfClient } from "./access";
 import { KeyVaultCertificate } from "./certificate";
+import { KeyVaultCertificateContacts } from "./certificateContacts";
 import { versionlessCertificateId, versionlessSecretId } from "./certificatePolicy";
 import { createVaultPrivateEndpoint } from "./vaultPrivateEndpoint";
 import type { StackConfigInput } from "./inputs";
@@ -139,6 +140,7 @@ export class CertRotationPool extends pulumi.ComponentResource {
             deployerObjectId: deployer.objectId,
             deployerPrincipalType: deployer.principalType,
             existingAccessPolicies: kv.existingAccessPolicies,
+            manageContacts: kv.certificateContacts !== undefined,
         }, { parent: this });
 
         // 3b. The vault's private endpoint and its DNS, before anything reads the vault through it.
@@ -160,6 +162,14 @@ export class CertRotationPool extends pulumi.ComponentResource {
             certificate: spec,
             purgeOnDelete: kv.purgeCertificatesOnDelete,
         }, { parent: this, dependsOn: [...grants, ...networkReady] }));
+
+        // 4b. The vault's certificate contacts (whom Key Vault e-mails), once the deployer may set them.
+        if (kv.certificateContacts !== undefined) {
+            new KeyVaultCertificateContacts(`${name}-certificate-contacts`, {
+                vaultUri: vault.uri,
+                contacts: kv.certificateContacts,
+            }, { parent: this, dependsOn: [...grants, ...networkReady] });
+        }
 
         // 5. The pools, each on the shared identity and vault and observing its own certificates.
         // Each is registered alone (poolResource.ts), so one pool's change never reaches another's request.

@@ -845,6 +845,52 @@ const nodeAgentNotRetired = lifecycleRule("pool-node-agent-sku-not-retired", "no
 const imageNotRetiring = lifecycleRule("pool-image-not-retiring", "image", "imageReference", (view) => view.image);
 const vmSizeNotRetiring = lifecycleRule("pool-vm-size-not-retiring", "vmSize", "vmSize", (view) => view.vmSize);
 
+// ---- issue 19: somebody hears of a certificate before it expires ------------
+
+/** Whether each view of the certificate (inputs, rendered request) has an EmailContacts lifetime action. */
+function emailContactsViews(resource: ResourceUnderCheck): { source: "inputs" | "request"; has: boolean }[] {
+    const views: { source: "inputs" | "request"; has: boolean }[] = [];
+    const spec = obj(resource.inputs.certificate);
+    if (spec) views.push({ source: "inputs", has: obj(spec.emailWarning) !== undefined });
+    const policy = obj(obj(resource.request?.body)?.policy);
+    if (policy) {
+        views.push({
+            source: "request",
+            has: arr(policy.lifetime_actions).some((a) => str(obj(obj(a)?.action)?.action_type)?.toLowerCase() === "emailcontacts"),
+        });
+    }
+    return views;
+}
+
+const isCertificateContactsType = (type: string): boolean => type.startsWith("pulumi-nodejs:dynamic") && type.endsWith(":KeyVaultCertificateContacts");
+const isEventSubscriptionType = (type: string): boolean => type.startsWith("azure-native:eventgrid:") && type.endsWith("EventSubscription");
+
+const expiryReachesSomeone = stackRule({
+    name: "certificate-expiry-reaches-someone",
+    level: "advisory",
+    anchor: "Key Vault \"About certificates\", Certificate contacts (lifetime e-mails); Azure/certlc (certificate events)",
+    description: "Someone hears of a certificate whose renewal failed before its nodes do: the certificate has an EmailContacts lifetime " +
+        "action (`emailWarning`) with the vault's contacts set by the stack (`keyVault.certificateContacts`), or the stack subscribes to " +
+        "the vault's certificate events.",
+}, (stack, fail) => {
+    if (stack.resources.some((r) => isEventSubscriptionType(r.type))) return [];
+    const contactsSet = stack.resources.some((r) => isCertificateContactsType(r.type));
+    const out: Violation[] = [];
+    for (const resource of stack.resources.filter((r) => isCertificateType(r.type))) {
+        for (const view of emailContactsViews(resource)) {
+            const field = where(view.source, "certificate.emailWarning", "policy.lifetime_actions");
+            if (!view.has) {
+                out.push(fail(resource, `${field} has no EmailContacts action and the stack subscribes nobody to certificate events: ` +
+                    "nobody hears of a failed renewal before the nodes do; set emailWarning with keyVault.certificateContacts, or subscribe to the vault's events", null));
+            } else if (!contactsSet) {
+                out.push(fail(resource, `${field} e-mails the vault's certificate contacts, which this stack does not set; ` +
+                    "set keyVault.certificateContacts or check the vault has contacts", null));
+            }
+        }
+    }
+    return out;
+});
+
 /** Every rule, in the order reports list them. */
 export const RULES: readonly Rule[] = [
     versionlessSecretUrl,
@@ -867,6 +913,7 @@ export const RULES: readonly Rule[] = [
     nodeAgentNotRetired,
     imageNotRetiring,
     vmSizeNotRetiring,
+    expiryReachesSomeone,
 ];
 
 export function ruleByName(name: string): Rule {

@@ -414,7 +414,34 @@ const CASES: RuleCases[] = [
         pass: [{ title: "Standard_D2s_v5", plan: plan(linux) }],
         fail: [{ title: "STANDARD_DS2_V2 (the how-to's)", plan: plan(linux, (p) => { poolInputs(p).vmSize = "STANDARD_DS2_V2"; }) }],
     },
+    {
+        rule: "certificate-expiry-reaches-someone",
+        pass: [
+            { title: "an EmailContacts action and the stack's contacts", plan: plan(linux) },
+            {
+                title: "no e-mail, but the stack subscribes to the vault's events",
+                plan: plan(linux, (p) => {
+                    withoutEmailWarning(p);
+                    p.resources.push({ ...findResource(p, VAULT), type: "azure-native:eventgrid:SystemTopicEventSubscription", name: "certpool-events", request: undefined });
+                }),
+            },
+        ],
+        fail: [
+            { title: "no EmailContacts action and no events", plan: plan(linux, withoutEmailWarning) },
+            {
+                title: "an EmailContacts action but no contacts set by the stack",
+                plan: plan(linux, (p) => { p.resources = p.resources.filter((r) => !r.type.endsWith(":KeyVaultCertificateContacts")); }),
+            },
+        ],
+    },
 ];
+
+/** The compliant plan's certificate without its e-mail warning, in its inputs and its rendered request. */
+function withoutEmailWarning(p: PlanDocument): void {
+    delete certificate(p).emailWarning;
+    const policy = certRequestPolicy(p);
+    policy.lifetime_actions = (policy.lifetime_actions as Obj[]).filter((a) => (a.action as Obj).action_type !== "EmailContacts");
+}
 
 function violationsOf(rule: string, p: PlanDocument): Violation[] {
     return checkStack(stackFromPlan(p)).filter((v) => v.rule === rule);
@@ -527,6 +554,7 @@ void describe("policy pack wiring", () => {
             "keyvault-purge-protection", "keyvault-rbac-authorization", "keyvault-network-default-deny",
             "certificate-validity-max-12-months", "kv-extension-polling-interval-max-3600",
             "pool-simplified-node-communication", "pool-node-agent-sku-not-retired", "pool-image-not-retiring", "pool-vm-size-not-retiring",
+            "certificate-expiry-reaches-someone",
         ]) assert.equal(level(name), "advisory", name);
     });
 

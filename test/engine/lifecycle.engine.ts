@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { parseDocument } from "yaml";
-import { CERTIFICATE_TYPE, COMPONENT_TYPE, POOL_SETTINGS_TYPE } from "../../components/azureFacts";
+import { CERTIFICATE_CONTACTS_TYPE, CERTIFICATE_TYPE, COMPONENT_TYPE, POOL_SETTINGS_TYPE } from "../../components/azureFacts";
 import { nodeCount } from "./standin/azureModel";
 import type { PlanDocument } from "../../policy/planDocument";
 import type { KeyVaultEndpoint } from "../keyvault/endpoint";
@@ -120,6 +120,10 @@ for (const target of TARGETS) {
             }
             const outputs = await stack.outputs();
             assert.deepEqual(outputs.keyVaultExtension?.value, plan.outputs.keyVaultExtension, "the rendered extension differs from the plan's");
+            // Certificate contacts (issue 19): the list the plan shows is the one the vault holds.
+            for (const contacts of plan.resources.filter((r) => r.type === CERTIFICATE_CONTACTS_TYPE)) {
+                assert.deepEqual(keyVault.contacts(vaultHostOf(outputs.vaultUri.value as string)), contacts.inputs.contacts, "the vault's contacts differ from the plan's");
+            }
         });
 
         it("a second pulumi up changes nothing", async () => {
@@ -316,6 +320,8 @@ for (const target of TARGETS) {
             assert.deepEqual(remaining.filter((r: { type: string }) => r.type !== "pulumi:pulumi:Stack"), []);
             for (const { outputs } of certificates) {
                 assert.ok(keyVault.isSoftDeleted(outputs.name, vaultHostOf(outputs.vaultUri)), `${outputs.name} is not soft-deleted`);
+                // The stack owned the vault's contacts (issue 19): destroy deletes them.
+                assert.equal(keyVault.contacts(vaultHostOf(outputs.vaultUri)), undefined, "the vault's certificate contacts outlived the stack");
             }
         });
     });

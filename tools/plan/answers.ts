@@ -5,7 +5,7 @@
 
 import { deterministicGuid } from "../../components/naming";
 import { vaultDnsSuffixForRegion } from "../../components/network";
-import { AZURE_TYPES, CERTIFICATE_TYPE, POOL_SETTINGS_TYPE } from "../../components/azureFacts";
+import { AZURE_TYPES, CERTIFICATE_CONTACTS_TYPE, CERTIFICATE_TYPE, POOL_SETTINGS_TYPE } from "../../components/azureFacts";
 import { ARM_ENDPOINT, renderRequest } from "./render";
 
 export const FAKE_SUBSCRIPTION_ID = deterministicGuid("plan", "subscription");
@@ -92,6 +92,10 @@ export function resourceAnswer(type: string, name: string, inputs: State): { id:
             };
         case POOL_SETTINGS_TYPE:
             return { id: `${String(inputs.poolId)}/updatableSettings`, state: { ...inputs } };
+        case CERTIFICATE_CONTACTS_TYPE: {
+            const contactsId = `${String(inputs.vaultUri).replace(/\/+$/, "")}/certificates/contacts`;
+            return { id: contactsId, state: { ...inputs, contactsId } };
+        }
         case CERTIFICATE_TYPE: {
             const uri = String(inputs.vaultUri).replace(/\/?$/, "/");
             const certName = String((inputs.certificate as State).name);

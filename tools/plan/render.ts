@@ -4,7 +4,9 @@
 // the rest nests under "properties". The plan's JSON carries these so that
 // reviewers and tests see exactly what Azure will receive.
 
-import { AZURE_TYPES, CERTIFICATE_TYPE, COMPONENT_TYPE, POOL_SETTINGS_TYPE } from "../../components/azureFacts";
+import { AZURE_TYPES, CERTIFICATE_CONTACTS_TYPE, CERTIFICATE_TYPE, COMPONENT_TYPE, POOL_SETTINGS_TYPE } from "../../components/azureFacts";
+import { renderContactsRequest } from "../../components/certificateContactsProvider";
+import type { CertificateContactSpec } from "../../components/config/schema";
 import { BATCH_API_VERSION } from "../../components/poolSettingsProvider";
 import { renderCertificateCreateRequest } from "../../components/certificatePolicy";
 import type { CertificateSpec } from "../../components/types";
@@ -169,6 +171,11 @@ export function renderRequest(type: string, inputs: Inputs, subscriptionId: stri
             const certificate = inputs.certificate as CertificateSpec;
             const rendered = renderCertificateCreateRequest(str(inputs, "vaultUri"), certificate);
             return { method: rendered.method, url: rendered.url, body: rendered.body as Record<string, unknown> };
+        }
+        case CERTIFICATE_CONTACTS_TYPE: {
+            // SetCertificateContacts on the vault's data plane (components/certificateContactsProvider.ts).
+            const rendered = renderContactsRequest(str(inputs, "vaultUri"), inputs.contacts as CertificateContactSpec[]);
+            return { method: rendered.method, url: rendered.url, body: rendered.body as unknown as Record<string, unknown> };
         }
         case POOL_SETTINGS_TYPE:
             // Batch's Pool - Update: a PATCH of the updatable settings alone (components/poolSettingsProvider.ts).

@@ -4,7 +4,7 @@
 
 import type { PlanDocument } from "../../policy/planDocument";
 import { SpecValidator, type RestCall } from "./specValidator";
-import { AZURE_TYPES, CERTIFICATE_TYPE, POOL_SETTINGS_TYPE } from "../../components/azureFacts";
+import { AZURE_TYPES, CERTIFICATE_CONTACTS_TYPE, CERTIFICATE_TYPE, POOL_SETTINGS_TYPE } from "../../components/azureFacts";
 
 export interface SpecBinding {
     /** Pulumi type token of the planned resource. */
@@ -52,6 +52,14 @@ export const SPEC_BINDINGS: readonly SpecBinding[] = [
         operationId: "CreateCertificate",
         apiVersion: "2025-07-01",
         requiredInEveryPlan: true,
+    },
+    // Present only with keyVault.certificateContacts: the vault's contacts, on its data plane (issue 19).
+    {
+        resourceType: CERTIFICATE_CONTACTS_TYPE,
+        specFile: "keyvault-2025-07-01/certificates.json",
+        operationId: "SetCertificateContacts",
+        apiVersion: "2025-07-01",
+        requiredInEveryPlan: false,
     },
     // Present only on access-policy vaults.
     {
