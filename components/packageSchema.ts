@@ -156,12 +156,15 @@ const VM_EXTENSION: ObjectTypeSpec = {
     required: ["name", "publisher", "type", "typeHandlerVersion", "autoUpgradeMinorVersion", "settings"],
 };
 
-/** The package schema, from the configuration's definition and the component's own arguments and outputs. */
-export function packageSchema(version: string): PackageSchema {
+/**
+ * The package schema, from the configuration's definition (`root`, the stack
+ * configuration's object field) and the component's own arguments and outputs.
+ */
+export function packageSchema(version: string, root: AnyField = configSchema): PackageSchema {
     const w = new Writer();
     const config: Record<string, PropertySpec> = {};
     const requiredConfig: string[] = [];
-    for (const [key, f] of Object.entries(configSchema.shape ?? {})) {
+    for (const [key, f] of Object.entries(root.shape ?? {})) {
         if (STACK_ONLY_KEYS.includes(key)) continue;
         config[key] = w.property(f, pascal(key), key);
         if (f.presence === "required") requiredConfig.push(key);
