@@ -56,10 +56,10 @@ function singular(name: string): string {
     return name.endsWith("ies") ? `${name.slice(0, -3)}y` : name.endsWith("s") ? name.slice(0, -1) : name;
 }
 
-/** An enum member's name in the SDKs: the value as an identifier, prefixed when it starts with a digit. */
-function memberName(typeName: string, value: string | number): string {
+/** An enum member's name in the SDKs: the value as an identifier, after the field's name when it starts with a digit (KeySize2048). */
+function memberName(key: string, value: string | number): string {
     const id = pascal(String(value).replace(/[^A-Za-z0-9]+/g, " ").trim().replace(/ +/g, "_"));
-    return /^[0-9]/.test(id) ? `${typeName}${id}` : id;
+    return /^[0-9]/.test(id) ? `${pascal(key)}${id}` : id;
 }
 
 /** Markdown for readers: the description, then the values allowed and the default, as docs/configuration.md says them. */
@@ -110,7 +110,7 @@ class Writer {
                 return ref(this.claim(kind.values, name, () => ({
                     type: typeof kind.values[0] === "number" ? "integer" : "string",
                     description: f.docs.description,
-                    enum: kind.values.map((value) => ({ name: memberName(name, value), value })),
+                    enum: kind.values.map((value) => ({ name: memberName(key, value), value })),
                 })));
             case "object":
                 return ref(this.objectType(f.shape ?? {}, name, f.docs.description));
