@@ -114,6 +114,14 @@ describe("the Pulumi package schema", () => {
         assert.throws(() => packageSchema("0.0.0", root), /the field odd \(Odd\) has no kind/);
     });
 
+    it("docs/component.md shows examples/yaml and examples/python verbatim", () => {
+        const doc = readFileSync(join(ROOT, "docs", "component.md"), "utf8");
+        for (const [file, lang] of [["examples/yaml/Pulumi.yaml", "yaml"], ["examples/python/__main__.py", "python"]]) {
+            assert.ok(doc.includes(`\`\`\`${lang}\n${readFileSync(join(ROOT, file), "utf8")}\`\`\``), `docs/component.md does not show ${file} as it is`);
+        }
+        assert.equal((parse(readFileSync(join(ROOT, "examples", "yaml", "Pulumi.yaml"), "utf8")) as { runtime: string }).runtime, "yaml");
+    });
+
     it("PulumiPlugin.yaml runs the provider folder on Node.js", () => {
         assert.deepEqual(parse(readFileSync(join(ROOT, "provider", "PulumiPlugin.yaml"), "utf8")), { runtime: "nodejs" });
     });
