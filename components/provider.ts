@@ -36,8 +36,17 @@ function plainConfig(inputs: pulumi.Inputs): Record<string, unknown> {
     return config;
 }
 
+/** The component's own required arguments; SDKs and YAML require them too, but a request may come from anywhere. */
+const OWN_REQUIRED: Readonly<Record<string, string>> = {
+    location: "the Azure region of the identity and the vault",
+    resourceGroupName: "the resource group that receives the identity and the vault",
+    batchAccount: "the Batch account's name and resourceGroupName",
+};
+
 /** The component's arguments from a construct request: configuration plain, the rest as Inputs. */
 export function argsFromInputs(inputs: pulumi.Inputs): CertRotationPoolArgs {
+    const missing = Object.entries(OWN_REQUIRED).filter(([key]) => inputs[key] === undefined || inputs[key] === null);
+    if (missing.length > 0) throw new ValidationError(missing.map(([key, what]) => `${key}: is required (${what})`));
     const account = pulumi.output(inputs.batchAccount as pulumi.Input<{ name: string; resourceGroupName: string }>);
     const deployer = inputs.deployer === undefined ? undefined
         : pulumi.output(inputs.deployer as pulumi.Input<Deployer>);

@@ -175,6 +175,12 @@ describe("the provider's construct", () => {
             "resource (it decides which resources exist and what they are named)");
     });
 
+    it("refuses a request without the component's own required arguments, naming each", () => {
+        const rest: pulumi.Inputs = { ...DEV_ARGS, location: undefined, batchAccount: undefined };
+        assert.equal(refusal(() => argsFromInputs(rest)), "invalid configuration:\n  - location: is required (the Azure region of the identity and the vault)\n" +
+            "  - batchAccount: is required (the Batch account's name and resourceGroupName)");
+    });
+
     it("passes the component's own arguments through as Inputs", async () => {
         const args = argsFromInputs({ ...DEV_ARGS, batchAccount: pulumi.output({ name: "acct", resourceGroupName: "rg" }) });
         assert.equal(await new Promise((r) => pulumi.output(args.batchAccount.name).apply(r)), "acct");
