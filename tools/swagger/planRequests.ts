@@ -119,6 +119,28 @@ export const SPEC_BINDINGS: readonly SpecBinding[] = [
         apiVersion: "2022-04-01",
         requiredInEveryPlan: false,
     },
+    // Observability, present when a stack turns it on: certificate events and diagnostic settings.
+    {
+        resourceType: AZURE_TYPES.systemTopic,
+        specFile: EVENT_GRID_SPEC,
+        operationId: "SystemTopics_CreateOrUpdate",
+        apiVersion: "2025-02-15",
+        requiredInEveryPlan: false,
+    },
+    {
+        resourceType: AZURE_TYPES.systemTopicEventSubscription,
+        specFile: EVENT_GRID_SPEC,
+        operationId: "SystemTopicEventSubscriptions_CreateOrUpdate",
+        apiVersion: "2025-02-15",
+        requiredInEveryPlan: false,
+    },
+    {
+        resourceType: AZURE_TYPES.diagnosticSetting,
+        specFile: DIAGNOSTIC_SETTINGS_SPEC,
+        operationId: "DiagnosticSettings_CreateOrUpdate",
+        apiVersion: "2021-05-01-preview",
+        requiredInEveryPlan: false,
+    },
 ];
 
 /**
