@@ -1,5 +1,5 @@
 // Diagnostic settings (Azure Monitor): a resource's logs and metrics to the
-// workspace, storage account or Event Hub the user names. One helper for the
+// workspace, storage account or Event Hub the user names. One function for the
 // vault (the component) and the Batch account (the stack program, which
 // creates that account); adopted resources are their owners' to configure.
 
