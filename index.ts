@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as batch from "@pulumi/azure-native/batch";
 import * as resources from "@pulumi/azure-native/resources";
 import { CertRotationPool } from "./components/certRotationPool";
+import { createDiagnosticSetting } from "./components/diagnostics";
 import { type ResolvedConfig, ValidationError, validateConfig } from "./components/validation";
 import { deriveBatchAccountName, PROJECT, readStackConfig } from "./stack/config";
 
@@ -48,6 +49,8 @@ async function main(today: Date = new Date()) {
             poolAllocationMode: "BatchService",
             tags: config.tags,
         });
+        // The account's logs and metrics: declared here, where the account is, since the stack owns it.
+        if (config.diagnostics !== undefined) createDiagnosticSetting("batch-diagnostics", config.diagnostics, created.id, {});
         resourceGroupName = group.name;
         account = { name: created.name, endpoint: created.accountEndpoint };
     }
@@ -63,6 +66,8 @@ async function main(today: Date = new Date()) {
         pools: config.pools,
         keyVaultExtension: config.keyVaultExtension,
         tags: config.tags,
+        certificateEvents: config.certificateEvents,
+        diagnostics: config.diagnostics,
         today,
     });
 

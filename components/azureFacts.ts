@@ -25,6 +25,10 @@ export const AZURE_TYPES = {
     privateDnsZoneGroup: "azure-native:network:PrivateDnsZoneGroup",
     privateZone: "azure-native:privatedns:PrivateZone",
     virtualNetworkLink: "azure-native:privatedns:VirtualNetworkLink",
+    // Observability: certificate events and diagnostic settings.
+    systemTopic: "azure-native:eventgrid:SystemTopic",
+    systemTopicEventSubscription: "azure-native:eventgrid:SystemTopicEventSubscription",
+    diagnosticSetting: "azure-native:monitor:DiagnosticSetting",
 } as const;
 
 export const COMPONENT_TYPE = "batch-cert-rotation:index:CertRotationPool";

@@ -1,5 +1,6 @@
-// One dependency graph, in the order Azure needs it: identity, vault, grants,
-// (the vault's private endpoint and DNS), certificates, pool. The pool waits
+// One dependency graph, in the order Azure needs it: identity, vault (and its
+// diagnostic setting), grants, (the vault's private endpoint and DNS), (the
+// certificate events' topic and subscription), certificates, pool. The pool waits
 // for the grants, the endpoint and the certificates, because with
 // requireInitialSync a node is unusable until it can read every certificate.
 
@@ -19,6 +20,8 @@ import type { OsFamily, VmExtension } from "./types";
 import { type ResolvedConfig, validateConfig } from "./validation";
 import { createVault } from "./vault";
 import { armEndpointForRegion } from "./network";
+import { createCertificateEvents } from "./certificateEvents";
+import { createDiagnosticSetting } from "./diagnostics";
 
 export { COMPONENT_TYPE };
 
@@ -80,6 +83,8 @@ export function resolveArgs(args: CertRotationPoolArgs): { config: ResolvedConfi
         pools: args.pools,
         keyVaultExtension: args.keyVaultExtension,
         tags: args.tags,
+        certificateEvents: args.certificateEvents,
+        diagnostics: args.diagnostics,
     }, { today: args.today });
 }
 
@@ -129,6 +134,11 @@ export class CertRotationPool extends pulumi.ComponentResource {
             tags,
         }, this);
 
+        // 2b. The vault's logs and metrics, on a vault the component creates (an adopted one is its owner's to configure).
+        if (config.diagnostics !== undefined && kv.id === undefined) {
+            createDiagnosticSetting(`${name}-vault-diagnostics`, config.diagnostics, vault.id, { parent: this });
+        }
+
         // 3. Grants: the identity reads secrets; the deployer manages certificates.
         const grants = createGrants(name, kv.authorization, {
             vaultId: vault.id,
@@ -156,12 +166,23 @@ export class CertRotationPool extends pulumi.ComponentResource {
             tags,
         }, this);
 
-        // 4. Certificates, created once the deployer may create them (and reach the vault).
+        // 3c. Certificate events: Key Vault reports only versions created after the subscription exists,
+        // so the subscription comes before the certificates, and their first versions are reported too.
+        const eventsReady = config.certificateEvents === undefined ? [] : createCertificateEvents(name, {
+            spec: config.certificateEvents,
+            vaultId: vault.id,
+            location: vault.location,
+            resourceGroupName: vault.resourceGroupName,
+            certificateNames: config.certificates.map((c) => c.name),
+            tags,
+        }, this);
+
+        // 4. Certificates, created once the deployer may create them (and reach the vault), and once events are wired.
         const certificates = config.certificates.map((spec) => new KeyVaultCertificate(`${name}-cert-${spec.name}`, {
             vaultUri: vault.uri,
             certificate: spec,
             purgeOnDelete: kv.purgeCertificatesOnDelete,
-        }, { parent: this, dependsOn: [...grants, ...networkReady] }));
+        }, { parent: this, dependsOn: [...grants, ...networkReady, ...eventsReady] }));
 
         // 4b. The vault's certificate contacts (whom Key Vault e-mails), once the deployer may set them.
         if (kv.certificateContacts !== undefined) {

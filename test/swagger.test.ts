@@ -428,7 +428,7 @@ void describe("checkPlanRequests", () => {
         specs = await loadBoundSpecs(fixturePath("specs"));
     });
 
-    void test("a plan's pool, vault, certificate and access-policy requests are validated and counted; unbound types are counted apart", async () => {
+    void test("a plan's pool, vault, certificate and access-policy requests are validated and counted; the unbound Batch account is counted apart", async () => {
         const result = await checkPlanRequests(
             plan([
                 resource("azure-native:batch:Pool", "p-pool", { method: "PUT", url: poolUrl("p"), body: poolBody }),
@@ -443,25 +443,28 @@ void describe("checkPlanRequests", () => {
                     url: `${ARM}/Microsoft.ManagedIdentity/userAssignedIdentities/p-identity?api-version=2023-01-31`,
                     body: { location: "westus2" },
                 }),
+                resource("azure-native:batch:BatchAccount", "batch", {
+                    method: "PUT",
+                    url: `${ARM}/Microsoft.Batch/batchAccounts/acct1?api-version=2024-07-01`,
+                    body: { location: "westus2" },
+                }),
                 resource("batch-cert-rotation:index:CertRotationPool", "p", undefined),
             ]),
             specs,
         );
         assert.deepEqual(result, {
             problems: [],
+            // Every binding is counted, 0 included; the ones this plan holds once each.
             validated: {
+                ...Object.fromEntries(SPEC_BINDINGS.map((binding) => [binding.resourceType, 0])),
                 "azure-native:batch:Pool": 1,
                 "azure-native:keyvault:Vault": 1,
-                "pulumi-nodejs:dynamic/batch-cert-rotation:BatchPoolSettings": 0,
                 "pulumi-nodejs:dynamic/batch-cert-rotation:KeyVaultCertificate": 1,
                 "pulumi-nodejs:dynamic/batch-cert-rotation:KeyVaultCertificateContacts": 1,
                 "azure-native:keyvault:AccessPolicy": 1,
-                "azure-native:network:PrivateEndpoint": 0,
-                "azure-native:network:PrivateDnsZoneGroup": 0,
-                "azure-native:privatedns:PrivateZone": 0,
-                "azure-native:privatedns:VirtualNetworkLink": 0,
+                "azure-native:managedidentity:UserAssignedIdentity": 1,
             },
-            unchecked: { "azure-native:managedidentity:UserAssignedIdentity": 1 },
+            unchecked: { "azure-native:batch:BatchAccount": 1 },
         });
     });
 

@@ -45,6 +45,7 @@ import {
     startTaskSchema,
     userAccountsSchema,
 } from "./poolSettings";
+import { certificateEventsFitFilter, certificateEventsSchema, diagnosticsSchema } from "./observability";
 
 /** The Pulumi project's name, and so the namespace of every key: `batch-cert-rotation:<key>`. */
 export const CONFIG_NAMESPACE = "batch-cert-rotation";
@@ -689,12 +690,15 @@ export const configSchema = object({
         docs: { description: "Tags for the resource group, Batch account, identity and vault." },
         default: {},
     }),
+    // Observability (config/observability.ts): certificate events and diagnostic settings.
+    certificateEvents: certificateEventsSchema,
+    diagnostics: diagnosticsSchema,
 }, {
     docs: { description: "The stack configuration under the project's namespace." },
     required: "the configuration",
     relations: [(config, at) => renewalOutlastsPolling(config, at), (config, at) => checkNetworkRelations(config, at),
         (_config, at, raw) => onePoolForm(raw, at), (config, at) => poolCertificatesExist(config, at),
-        (config, at) => emailWarningsReachSomeone(config, at)],
+        (config, at) => emailWarningsReachSomeone(config, at), (config, at) => certificateEventsFitFilter(config, at)],
 });
 
 export type CertificateSpec = OutputOf<typeof certificateSchema>;

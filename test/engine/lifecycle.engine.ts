@@ -5,14 +5,15 @@
 // What it can't: that Azure accepts the requests (see docs/testing.md).
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { parseDocument } from "yaml";
-import { CERTIFICATE_CONTACTS_TYPE, CERTIFICATE_TYPE, COMPONENT_TYPE, POOL_SETTINGS_TYPE } from "../../components/azureFacts";
+import { AZURE_TYPES, CERTIFICATE_CONTACTS_TYPE, CERTIFICATE_TYPE, COMPONENT_TYPE, POOL_SETTINGS_TYPE } from "../../components/azureFacts";
 import { nodeCount } from "./standin/azureModel";
 import type { PlanDocument } from "../../policy/planDocument";
 import type { KeyVaultEndpoint } from "../keyvault/endpoint";
-import { clearCalls, collectSteps, type EngineSession, openSession, openStack, readCalls, type Step, stepsFor } from "./harness";
+import { clearCalls, collectSteps, type EngineSession, openSession, openStack, PROJECT_DIR, readCalls, type Step, stepsFor } from "./harness";
 import { type EngineAzure, startEngineAzure, vaultHostOf } from "./keyvault";
 import { offlinePlan } from "./plan";
 import { presentable } from "../../tools/plan/run";
@@ -70,6 +71,8 @@ for (const target of TARGETS) {
         let plan: PlanDocument;
         const opts = (): { configFile: string; onEvent: (e: EngineEvent) => void } => ({ configFile, onEvent: (e) => events.push(e) });
         let events: EngineEvent[] = [];
+        /** The events of the first pulumi up, kept for the checks of what it created and in which order. */
+        let upEvents: EngineEvent[] = [];
         const steps = (): Step[] => collectSteps(events);
 
         before(async () => {
@@ -99,6 +102,7 @@ for (const target of TARGETS) {
             clearCalls(session);
             events = [];
             const result = await stack.up(opts());
+            upEvents = [...events];
             assert.equal(result.summary.result, "succeeded");
             const done = events.flatMap((e) => e.resOutputsEvent ? [e.resOutputsEvent.metadata.urn] : []);
             const started = steps();
@@ -125,6 +129,25 @@ for (const target of TARGETS) {
                 assert.deepEqual(keyVault.contacts(vaultHostOf(outputs.vaultUri.value as string)), contacts.inputs.contacts, "the vault's contacts differ from the plan's");
             }
         });
+
+        // Certificate events (docs/operations.md): Key Vault reports only versions created after the subscription
+        // exists, so the engine must finish the subscription before it starts any certificate.
+        if (/^\s+batch-cert-rotation:certificateEvents:/m.test(readFileSync(join(PROJECT_DIR, target.file), "utf8"))) {
+            it("certificate events: the system topic, then its subscription, are created before any certificate; diagnostic settings on the vault and the Batch account", () => {
+                const finished = (type: string): number[] => upEvents.flatMap((e, i) => e.resOutputsEvent?.metadata.type === type ? [i] : []);
+                const started = (type: string): number[] => upEvents.flatMap((e, i) => e.resourcePreEvent?.metadata.type === type && e.resourcePreEvent.metadata.op === "create" ? [i] : []);
+                const [topicDone] = finished(AZURE_TYPES.systemTopic);
+                const [subscriptionStart] = started(AZURE_TYPES.systemTopicEventSubscription);
+                const [subscriptionDone] = finished(AZURE_TYPES.systemTopicEventSubscription);
+                const certificateStarts = started(CERTIFICATE_TYPE);
+                assert.ok(topicDone !== undefined && subscriptionDone !== undefined && certificateStarts.length > 0, "topic, subscription and certificates were created");
+                assert.ok(topicDone < subscriptionStart, "the subscription began before its topic existed");
+                assert.ok(certificateStarts.every((i) => subscriptionDone < i), "a certificate began before the event subscription existed");
+                const settings = readCalls(session).filter((c) => c.method === "Create" && !c.preview && c.type === AZURE_TYPES.diagnosticSetting);
+                assert.deepEqual(settings.map((c) => String(c.inputs?.resourceUri).split("/providers/").pop()).sort(),
+                    ["Microsoft.Batch/batchAccounts/" + String(plan.outputs.batchAccountName), "Microsoft.KeyVault/vaults/" + String(plan.outputs.vaultName)].sort());
+            });
+        }
 
         it("a second pulumi up changes nothing", async () => {
             events = [];

@@ -90,6 +90,26 @@ export function resourceAnswer(type: string, name: string, inputs: State): { id:
                 id,
                 state: { ...inputs, name: inputs.virtualNetworkLinkName, provisioningState: "Succeeded", virtualNetworkLinkState: "Completed" },
             };
+        case AZURE_TYPES.systemTopic: {
+            // With a system-assigned identity Azure gives the topic a principal (EventGrid.json, IdentityInfo.principalId).
+            const identity = inputs.identity as State | undefined;
+            return {
+                id,
+                state: {
+                    ...inputs,
+                    name: inputs.systemTopicName,
+                    provisioningState: "Succeeded",
+                    metricResourceId: deterministicGuid("metricResourceId", String(id)),
+                    ...(identity === undefined ? {} : {
+                        identity: { ...identity, principalId: deterministicGuid("principalId", String(id)), tenantId: FAKE_TENANT_ID },
+                    }),
+                },
+            };
+        }
+        case AZURE_TYPES.systemTopicEventSubscription:
+            return { id, state: { ...inputs, name: inputs.eventSubscriptionName, provisioningState: "Succeeded" } };
+        case AZURE_TYPES.diagnosticSetting:
+            return { id, state: { ...inputs } };
         case POOL_SETTINGS_TYPE:
             return { id: `${String(inputs.poolId)}/updatableSettings`, state: { ...inputs } };
         case CERTIFICATE_CONTACTS_TYPE: {
@@ -140,6 +160,7 @@ export function invokeAnswer(token: string, inputs: State): State {
             return {
                 id: `/subscriptions/${FAKE_SUBSCRIPTION_ID}/resourceGroups/${rg}/providers/Microsoft.KeyVault/vaults/${name}`,
                 name,
+                location: "westus2",
                 properties: { tenantId: FAKE_TENANT_ID, vaultUri: vaultUri(name, "westus2"), sku: { family: "A", name: "standard" } },
             };
         }

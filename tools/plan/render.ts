@@ -27,6 +27,9 @@ export const API_VERSIONS = {
     [AZURE_TYPES.privateDnsZoneGroup]: "2024-05-01",
     [AZURE_TYPES.privateZone]: "2024-06-01",
     [AZURE_TYPES.virtualNetworkLink]: "2024-06-01",
+    [AZURE_TYPES.systemTopic]: "2025-02-15",
+    [AZURE_TYPES.systemTopicEventSubscription]: "2025-02-15",
+    [AZURE_TYPES.diagnosticSetting]: "2021-05-01-preview",
 } as const;
 
 export { CERTIFICATE_TYPE };
@@ -48,6 +51,9 @@ export const PATH_PARAMETERS: Readonly<Record<string, readonly string[]>> = {
     [AZURE_TYPES.privateDnsZoneGroup]: ["resourceGroupName", "privateEndpointName", "privateDnsZoneGroupName"],
     [AZURE_TYPES.privateZone]: ["resourceGroupName", "privateZoneName"],
     [AZURE_TYPES.virtualNetworkLink]: ["resourceGroupName", "privateZoneName", "virtualNetworkLinkName"],
+    [AZURE_TYPES.systemTopic]: ["resourceGroupName", "systemTopicName"],
+    [AZURE_TYPES.systemTopicEventSubscription]: ["resourceGroupName", "systemTopicName", "eventSubscriptionName"],
+    [AZURE_TYPES.diagnosticSetting]: ["resourceUri", "name"],
 };
 
 function pathParameters(type: keyof typeof API_VERSIONS): readonly string[] {
@@ -110,6 +116,30 @@ function subResourcesById(value: unknown[]): unknown[] {
     });
 }
 
+/**
+ * azure-native flattens an Event Grid destination (`{ endpointType, resourceId }`);
+ * ARM nests all but the discriminator under `properties` (EventGrid.json, EventSubscriptionDestination).
+ */
+function eventDestination(value: unknown): unknown {
+    if (value === null || typeof value !== "object") return value;
+    const { endpointType, ...properties } = value as Inputs;
+    return { endpointType, properties: omit(properties, []) };
+}
+
+/** An event subscription's body: the destinations nested as ARM has them, the rest under properties. */
+function eventSubscriptionBody(inputs: Inputs, pathParams: readonly string[]): Record<string, unknown> {
+    const { destination, deliveryWithResourceIdentity, ...rest } = omit(inputs, pathParams);
+    const delivery = deliveryWithResourceIdentity as Inputs | undefined;
+    return {
+        properties: omit({
+            ...rest,
+            destination: destination === undefined ? undefined : eventDestination(destination),
+            deliveryWithResourceIdentity: delivery === undefined ? undefined
+                : omit({ ...delivery, destination: eventDestination(delivery.destination) }, []),
+        }, []),
+    };
+}
+
 function put(path: string, apiVersion: string, body: Record<string, unknown>): RenderedRequest {
     return { method: "PUT", url: `${ARM_ENDPOINT}${path}?api-version=${apiVersion}`, body };
 }
@@ -167,6 +197,16 @@ export function renderRequest(type: string, inputs: Inputs, subscriptionId: stri
         case AZURE_TYPES.virtualNetworkLink:
             return put(`${groupPath(subscriptionId, inputs)}/providers/Microsoft.Network/privateDnsZones/${str(inputs, "privateZoneName")}` +
                 `/virtualNetworkLinks/${str(inputs, "virtualNetworkLinkName")}`, API_VERSIONS[type], envelope(inputs, pathParameters(type)));
+        case AZURE_TYPES.systemTopic:
+            return put(`${groupPath(subscriptionId, inputs)}/providers/Microsoft.EventGrid/systemTopics/${str(inputs, "systemTopicName")}`,
+                API_VERSIONS[type], envelope(inputs, pathParameters(type)));
+        case AZURE_TYPES.systemTopicEventSubscription:
+            return put(`${groupPath(subscriptionId, inputs)}/providers/Microsoft.EventGrid/systemTopics/${str(inputs, "systemTopicName")}` +
+                `/eventSubscriptions/${str(inputs, "eventSubscriptionName")}`, API_VERSIONS[type], eventSubscriptionBody(inputs, pathParameters(type)));
+        case AZURE_TYPES.diagnosticSetting:
+            // An extension resource: its URL hangs below the resource it watches.
+            return put(`${str(inputs, "resourceUri")}/providers/Microsoft.Insights/diagnosticSettings/${str(inputs, "name")}`,
+                API_VERSIONS[type], { properties: omit(inputs, pathParameters(type)) });
         case CERTIFICATE_TYPE: {
             const certificate = inputs.certificate as CertificateSpec;
             const rendered = renderCertificateCreateRequest(str(inputs, "vaultUri"), certificate);
