@@ -7,6 +7,7 @@ import * as batch from "@pulumi/azure-native/batch";
 import * as resources from "@pulumi/azure-native/resources";
 import { type BatchAccountEncryptionArgs, CertRotationPool } from "./components/certRotationPool";
 import { createLock } from "./components/locks";
+import { createDiagnosticSetting } from "./components/diagnostics";
 import { type ResolvedConfig, ValidationError, validateConfig } from "./components/validation";
 import { deriveBatchAccountName, PROJECT, readStackConfig } from "./stack/config";
 
@@ -36,6 +37,7 @@ async function main(today: Date = new Date()) {
     let account: { name: pulumi.Output<string>; endpoint: pulumi.Output<string> };
     let created: batch.BatchAccount | undefined;
     let batchAccountEncryption: BatchAccountEncryptionArgs | undefined;
+    let accountDiagnostics: pulumi.Resource | undefined;
     if (config.batchAccount) {
         const found = batch.getBatchAccountOutput(
             { accountName: config.batchAccount.name, resourceGroupName: config.batchAccount.resourceGroupName });
@@ -58,6 +60,8 @@ async function main(today: Date = new Date()) {
             ...(cmk === undefined ? {} : { identity: { type: "SystemAssigned" } }),
             tags: config.tags,
         });
+        // The account's logs and metrics: declared here, where the account is, since the stack owns it.
+        if (config.diagnostics !== undefined) accountDiagnostics = createDiagnosticSetting("batch-diagnostics", config.diagnostics, created.id, {});
         resourceGroupName = group.name;
         account = { name: created.name, endpoint: created.accountEndpoint };
         if (cmk !== undefined) {
@@ -82,13 +86,15 @@ async function main(today: Date = new Date()) {
         keyVaultExtension: config.keyVaultExtension,
         tags: config.tags,
         batchAccountEncryption,
+        certificateEvents: config.certificateEvents,
+        diagnostics: config.diagnostics,
         today,
     });
 
     // The account's lock comes after the component, all of whose pools live under the account: a destroy,
     // once the lock is lifted, deletes it first (components/locks.ts).
     if (created !== undefined && config.createdBatchAccount.lock) {
-        createLock("batch-account", { scope: created.id, what: "Batch account", dependsOn: [rotation] }, {});
+        createLock("batch-account", { scope: created.id, what: "Batch account", dependsOn: [rotation, ...(accountDiagnostics ? [accountDiagnostics] : [])] }, {});
     }
 
     return {

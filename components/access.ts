@@ -17,6 +17,12 @@ export { KEY_VAULT_CERTIFICATES_OFFICER, KEY_VAULT_SECRETS_USER };
 export const IDENTITY_SECRET_PERMISSIONS = ["get", "list"] as const;
 /** What the certificate resource calls: create, read, update policy and tags, soft delete, recover. */
 export const DEPLOYER_CERTIFICATE_PERMISSIONS = ["get", "list", "create", "update", "delete", "recover"] as const;
+/**
+ * Set, read and delete the vault's certificate contacts (Key Vault's spec: "requires the
+ * certificates/managecontacts permission"); granted only when keyVault.certificateContacts is set.
+ * In RBAC mode Key Vault Certificates Officer already holds it (data action certificatecontacts/write).
+ */
+export const DEPLOYER_CONTACTS_PERMISSION = "managecontacts" as const;
 
 /**
  * First-party public clients people sign in through. When the deployment runs
@@ -57,6 +63,8 @@ export interface GrantTargets {
     deployerPrincipalType: pulumi.Input<PrincipalType>;
     /** Access-policy mode on an adopted vault: the principals whose policies the vault already has, left alone. */
     existingAccessPolicies?: readonly ("identity" | "deployer")[];
+    /** The stack sets the vault's certificate contacts: the deployer's access policy gains managecontacts. */
+    manageContacts?: boolean;
 }
 
 /** Creates the grants for the chosen authorization model; the pool and certificates depend on all of them. */
@@ -84,7 +92,9 @@ function createAccessPolicyGrants(name: string, t: GrantTargets, opts: pulumi.Cu
         ...(existing.includes("deployer") ? [] : [new keyvault.AccessPolicy(`${name}-deployer-access`, {
             resourceGroupName: t.resourceGroupName,
             vaultName: t.vaultName,
-            policy: policy(t.deployerObjectId, { certificates: [...DEPLOYER_CERTIFICATE_PERMISSIONS] }),
+            policy: policy(t.deployerObjectId, {
+                certificates: [...DEPLOYER_CERTIFICATE_PERMISSIONS, ...(t.manageContacts === true ? [DEPLOYER_CONTACTS_PERMISSION] : [])],
+            }),
         }, opts)]),
     ];
 }

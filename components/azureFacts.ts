@@ -30,6 +30,10 @@ export const AZURE_TYPES = {
     // Locks and the Batch account's customer-managed key (components/locks.ts, accountEncryption.ts).
     managementLock: "azure-native:authorization:ManagementLockByScope",
     key: "azure-native:keyvault:Key",
+    // Observability: certificate events and diagnostic settings.
+    systemTopic: "azure-native:eventgrid:SystemTopic",
+    systemTopicEventSubscription: "azure-native:eventgrid:SystemTopicEventSubscription",
+    diagnosticSetting: "azure-native:monitor:DiagnosticSetting",
 } as const;
 
 export const COMPONENT_TYPE = "batch-cert-rotation:index:CertRotationPool";
@@ -43,3 +47,6 @@ export const POOL_SETTINGS_TYPE = `pulumi-nodejs:dynamic/${CERTIFICATE_MODULE}:$
 /** The dynamic resource that PATCHes the Batch account's encryption to the customer-managed key (accountEncryption.ts). */
 export const ACCOUNT_ENCRYPTION_RESOURCE = "BatchAccountEncryption";
 export const ACCOUNT_ENCRYPTION_TYPE = `pulumi-nodejs:dynamic/${CERTIFICATE_MODULE}:${ACCOUNT_ENCRYPTION_RESOURCE}`;
+/** The dynamic resource that sets the vault's certificate contacts (certificateContacts.ts). */
+export const CERTIFICATE_CONTACTS_RESOURCE = "KeyVaultCertificateContacts";
+export const CERTIFICATE_CONTACTS_TYPE = `pulumi-nodejs:dynamic/${CERTIFICATE_MODULE}:${CERTIFICATE_CONTACTS_RESOURCE}`;

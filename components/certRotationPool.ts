@@ -1,5 +1,6 @@
-// One dependency graph, in the order Azure needs it: identity, vault, grants,
-// (the vault's private endpoint and DNS), certificates, pool. The pool waits
+// One dependency graph, in the order Azure needs it: identity, vault (and its
+// diagnostic setting), grants, (the vault's private endpoint and DNS), (the
+// certificate events' topic and subscription), certificates, pool. The pool waits
 // for the grants, the endpoint and the certificates, because with
 // requireInitialSync a node is unusable until it can read every certificate.
 
@@ -8,6 +9,7 @@ import { getClientConfigOutput } from "@pulumi/azuread/getClientConfig";
 import { COMPONENT_TYPE } from "./azureFacts";
 import { createGrants, type PrincipalType, principalTypeOfClient } from "./access";
 import { KeyVaultCertificate } from "./certificate";
+import { KeyVaultCertificateContacts } from "./certificateContacts";
 import { versionlessCertificateId, versionlessSecretId } from "./certificatePolicy";
 import { createVaultPrivateEndpoint } from "./vaultPrivateEndpoint";
 import type { StackConfigInput } from "./inputs";
@@ -21,6 +23,8 @@ import { armEndpointForRegion } from "./network";
 import { createAccountEncryption } from "./accountEncryption";
 import { createLock } from "./locks";
 import type { CreatedBatchAccountInput } from "./inputs";
+import { createCertificateEvents } from "./certificateEvents";
+import { createDiagnosticSetting } from "./diagnostics";
 
 export { COMPONENT_TYPE };
 
@@ -99,6 +103,8 @@ export function resolveArgs(args: CertRotationPoolArgs): { config: ResolvedConfi
         keyVaultExtension: args.keyVaultExtension,
         tags: args.tags,
         ...(args.batchAccountEncryption === undefined ? {} : { createdBatchAccount: { customerManagedKey: args.batchAccountEncryption.key } }),
+        certificateEvents: args.certificateEvents,
+        diagnostics: args.diagnostics,
     }, { today: args.today });
 }
 
@@ -148,6 +154,10 @@ export class CertRotationPool extends pulumi.ComponentResource {
             tags,
         }, this);
 
+        // 2b. The vault's logs and metrics, on a vault the component creates (an adopted one is its owner's to configure).
+        const diagnostics = config.diagnostics === undefined || kv.id !== undefined ? []
+            : [createDiagnosticSetting(`${name}-vault-diagnostics`, config.diagnostics, vault.id, { parent: this })];
+
         // 3. Grants: the identity reads secrets; the deployer manages certificates.
         const grants = createGrants(name, kv.authorization, {
             vaultId: vault.id,
@@ -159,6 +169,7 @@ export class CertRotationPool extends pulumi.ComponentResource {
             deployerObjectId: deployer.objectId,
             deployerPrincipalType: deployer.principalType,
             existingAccessPolicies: kv.existingAccessPolicies,
+            manageContacts: kv.certificateContacts !== undefined,
         }, { parent: this });
 
         // 3b. The vault's private endpoint and its DNS, before anything reads the vault through it.
@@ -174,12 +185,29 @@ export class CertRotationPool extends pulumi.ComponentResource {
             tags,
         }, this);
 
-        // 4. Certificates, created once the deployer may create them (and reach the vault).
+        // 3c. Certificate events: Key Vault reports only versions created after the subscription exists,
+        // so the subscription comes before the certificates, and their first versions are reported too.
+        const eventsReady = config.certificateEvents === undefined ? [] : createCertificateEvents(name, {
+            spec: config.certificateEvents,
+            vaultId: vault.id,
+            location: vault.location,
+            resourceGroupName: vault.resourceGroupName,
+            certificateNames: config.certificates.map((c) => c.name),
+            tags,
+        }, this);
+
+        // 4. Certificates, created once the deployer may create them (and reach the vault), and once events are wired.
         const certificates = config.certificates.map((spec) => new KeyVaultCertificate(`${name}-cert-${spec.name}`, {
             vaultUri: vault.uri,
             certificate: spec,
             purgeOnDelete: kv.purgeCertificatesOnDelete,
-        }, { parent: this, dependsOn: [...grants, ...networkReady] }));
+        }, { parent: this, dependsOn: [...grants, ...networkReady, ...eventsReady] }));
+
+        // 4b. The vault's certificate contacts (whom Key Vault e-mails), once the deployer may set them.
+        const contacts = kv.certificateContacts === undefined ? [] : [new KeyVaultCertificateContacts(`${name}-certificate-contacts`, {
+            vaultUri: vault.uri,
+            contacts: kv.certificateContacts,
+        }, { parent: this, dependsOn: [...grants, ...networkReady] })];
 
         // 5. The pools, each on the shared identity and vault and observing its own certificates.
         // Each is registered alone (poolResource.ts), so one pool's change never reaches another's request.
@@ -215,7 +243,8 @@ export class CertRotationPool extends pulumi.ComponentResource {
             createLock(`${name}-vault`, {
                 scope: vault.id,
                 what: "vault",
-                dependsOn: [...grants, ...networkReady, ...certificates, ...pools.flatMap((p) => [p.pool, p.settings]),
+                dependsOn: [...grants, ...networkReady, ...diagnostics, ...eventsReady, ...certificates, ...contacts,
+                    ...pools.flatMap((p) => [p.pool, p.settings]),
                     ...(encryption === undefined ? [] : [encryption.key, encryption.grant, encryption.encryption])],
             }, { parent: this });
         }

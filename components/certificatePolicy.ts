@@ -3,7 +3,7 @@
 // helpers. Both shapes are derived from the same CertificateSpec so the plan
 // shows exactly what the provider will send.
 import type { CertificatePolicy } from "@azure/keyvault-certificates";
-import type { CertificateSpec, EcCurve, RsaKeySize } from "./types";
+import type { CertificateSpec, EcCurve, RenewalTrigger, RsaKeySize } from "./types";
 
 /**
  * The Key Vault data-plane API version: the provider pins its client to it
@@ -28,7 +28,11 @@ export function buildCertificatePolicy(spec: CertificateSpec): CertificatePolicy
         keyType: spec.keyType,
         // A renewal gets a fresh key pair: a leaked key does not survive rotation.
         reuseKey: false,
-        lifetimeActions: [{ ...renewalTrigger(spec), action: "AutoRenew" }],
+        lifetimeActions: [
+            { ...sdkTrigger(spec.renewal), action: "AutoRenew" },
+            // After the renewal trigger (validation sees to it): reached only when no new version was issued.
+            ...(spec.emailWarning === undefined ? [] : [{ ...sdkTrigger(spec.emailWarning), action: "EmailContacts" as const }]),
+        ],
         enabled: true,
     };
     if (spec.dnsNames.length > 0) {
@@ -61,17 +65,14 @@ export function buildWirePolicy(spec: CertificateSpec): Record<string, unknown> 
     }
     x509Props.validity_months = spec.validityInMonths;
 
-    const trigger = renewalTrigger(spec);
-    const wireTrigger =
-        trigger.daysBeforeExpiry !== undefined
-            ? { days_before_expiry: trigger.daysBeforeExpiry }
-            : { lifetime_percentage: trigger.lifetimePercentage };
-
     return {
         key_props: keyProps,
         secret_props: { contentType: spec.contentType },
         x509_props: x509Props,
-        lifetime_actions: [{ trigger: wireTrigger, action: { action_type: "AutoRenew" } }],
+        lifetime_actions: [
+            { trigger: wireTrigger(spec.renewal), action: { action_type: "AutoRenew" } },
+            ...(spec.emailWarning === undefined ? [] : [{ trigger: wireTrigger(spec.emailWarning), action: { action_type: "EmailContacts" } }]),
+        ],
         issuer: { name: spec.issuer },
         attributes: { enabled: true },
     };
@@ -143,10 +144,12 @@ function vaultBase(vaultUri: string): string {
     return vaultUri.replace(/\/+$/, "");
 }
 
-function renewalTrigger(spec: CertificateSpec): { daysBeforeExpiry?: number; lifetimePercentage?: number } {
-    return "daysBeforeExpiry" in spec.renewal
-        ? { daysBeforeExpiry: spec.renewal.daysBeforeExpiry }
-        : { lifetimePercentage: spec.renewal.lifetimePercentage };
+function sdkTrigger(trigger: RenewalTrigger): { daysBeforeExpiry?: number; lifetimePercentage?: number } {
+    return "daysBeforeExpiry" in trigger ? { daysBeforeExpiry: trigger.daysBeforeExpiry } : { lifetimePercentage: trigger.lifetimePercentage };
+}
+
+function wireTrigger(trigger: RenewalTrigger): { days_before_expiry: number } | { lifetime_percentage: number } {
+    return "daysBeforeExpiry" in trigger ? { days_before_expiry: trigger.daysBeforeExpiry } : { lifetime_percentage: trigger.lifetimePercentage };
 }
 
 type KeyParameters = { curve: EcCurve; size?: undefined } | { curve?: undefined; size: RsaKeySize };

@@ -456,8 +456,11 @@ function explainAccess(operation: string, vaultUri: string, err: unknown): Error
     return undefined;
 }
 
-/** The last word on an error leaving the provider: every Key Vault answer ends with its cause and a fix. */
-function explainFinal(operation: string, vaultUri: string, err: unknown): unknown {
+/**
+ * The last word on an error leaving the provider: every Key Vault answer ends with its cause and a fix.
+ * `fixFor` names a fix of the caller's own for a status (the contacts resource's 400 is not the certificate's).
+ */
+export function explainFinal(operation: string, vaultUri: string, err: unknown, fixFor?: (status: number) => string | undefined): unknown {
     if (isExplained(err)) {
         return err;
     }
@@ -470,7 +473,7 @@ function explainFinal(operation: string, vaultUri: string, err: unknown): unknow
         return err;
     }
     const code = typeof (err as { code?: unknown }).code === "string" ? ` ${(err as { code: string }).code}` : "";
-    return keyVaultCallError(`${operation}: Key Vault answered ${status}${code} (${messageOf(err)}). Fix: ${fixForStatus(status)}`, err);
+    return keyVaultCallError(`${operation}: Key Vault answered ${status}${code} (${messageOf(err)}). Fix: ${fixFor?.(status) ?? fixForStatus(status)}`, err);
 }
 
 function fixForStatus(status: number): string {
@@ -494,7 +497,8 @@ function fixForStatus(status: number): string {
     }
 }
 
-function withRetry<T>(
+/** One Key Vault call with the provider's retry bounds; an unreachable vault or its firewall is named as such. */
+export function withRetry<T>(
     opts: CertificateProviderOptions,
     operation: string,
     vaultUri: string,

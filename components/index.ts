@@ -28,3 +28,6 @@ export {
     KEY_VAULT_CERTIFICATES_OFFICER,
     KEY_VAULT_SECRETS_USER,
 } from "./access";
+// Observability: a diagnostic setting for resources the caller creates (a Batch account), as the stack program does.
+export { createDiagnosticSetting, diagnosticSettingInputs } from "./diagnostics";
+export type { CertificateEventsSpec, DiagnosticsSpec } from "./config/observability";

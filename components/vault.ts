@@ -13,6 +13,8 @@ export interface CertificateVault {
     /** `properties.vaultUri`: secret URLs are built from it (sovereign clouds use other DNS suffixes). */
     uri: pulumi.Output<string>;
     resourceGroupName: pulumi.Input<string>;
+    /** Its region: resources tied to it (the Event Grid system topic) live there. */
+    location: pulumi.Output<string>;
     /** What names the vault in configuration (its adopted ID, or its name): known in every preview, unlike its URI. */
     key: string;
 }
@@ -32,7 +34,8 @@ export function createVault(name: string, args: VaultArgs, parent: pulumi.Resour
     if (kv.id) {
         const ref = parseResourceId(kv.id);
         const found = keyvault.getVaultOutput({ resourceGroupName: ref.resourceGroupName, vaultName: ref.name }, { parent });
-        return { id: found.id, name: pulumi.output(ref.name), uri: found.properties.apply((p) => p.vaultUri ?? ""), resourceGroupName: ref.resourceGroupName, key: kv.id };
+        return { id: found.id, name: pulumi.output(ref.name), uri: found.properties.apply((p) => p.vaultUri ?? ""), resourceGroupName: ref.resourceGroupName,
+            location: found.apply((v) => v.location ?? ""), key: kv.id };
     }
     const vaultName = kv.name ?? deriveVaultName(name, pulumi.getProject(), pulumi.getStack());
     const created = new keyvault.Vault(`${name}-vault`, {
@@ -63,6 +66,7 @@ export function createVault(name: string, args: VaultArgs, parent: pulumi.Resour
         name: created.name,
         uri: created.properties.apply((p) => p.vaultUri ?? ""),
         resourceGroupName: args.resourceGroupName,
+        location: pulumi.output(args.location),
         key: vaultName,
     };
 }

@@ -715,6 +715,95 @@ const denyAdmitsPools = stackRule({
     return out;
 });
 
+// ---- observability: diagnostics and certificate events ------------------------
+// Advisory in general and mandatory on a production stack. A stack says it is
+// production by its tags (the `tags` key, which reaches the vault): `environment`
+// (any case) set to `prod` or `production`. Each check is one rule per level, and
+// a vault meets exactly one of the two, so a finding is reported once.
+
+/** Whether a resource's tags mark it as production. */
+export function isProductionTagged(inputs: Record<string, unknown>): boolean {
+    const tags = obj(inputs.tags) ?? {};
+    return Object.entries(tags).some(([k, v]) => k.toLowerCase() === "environment" && /^(prod|production)$/i.test(String(v)));
+}
+
+const endsWithVault = (id: string, vaultName: string): boolean => id.toLowerCase().endsWith(`/providers/microsoft.keyvault/vaults/${vaultName.toLowerCase()}`);
+
+/** Logs a vault's diagnostic setting must send for Azure Policy cf820ca0: AuditEvent, or a category group holding it. */
+function sendsAuditLogs(setting: ResourceUnderCheck): boolean {
+    return arr(setting.inputs.logs).some((entry) => {
+        const log = obj(entry) ?? {};
+        return log.enabled === true && (log.category === "AuditEvent" || log.categoryGroup === "audit" || log.categoryGroup === "allLogs");
+    });
+}
+
+/** The vaults the stack creates, each with its name; production ones or the others. */
+function vaultsOf(stack: StackUnderCheck, production: boolean): { vault: ResourceUnderCheck; vaultName: string }[] {
+    return stack.resources
+        .filter((r) => r.type === AZURE_TYPES.vault && isProductionTagged(r.inputs) === production)
+        .flatMap((vault) => {
+            const vaultName = str(vault.inputs.vaultName);
+            return vaultName === undefined ? [] : [{ vault, vaultName }];
+        });
+}
+
+function diagnosticsRule(production: boolean): StackRule {
+    return stackRule({
+        name: production ? "keyvault-diagnostic-settings-production" : "keyvault-diagnostic-settings",
+        level: production ? "mandatory" : "advisory",
+        anchor: "Azure Policy cf820ca0-f99e-4f3e-84fb-66e913812d21 (Resource logs in Key Vault should be enabled); AVM interface diagnosticSettings",
+        description: (production ? "On a production stack (tags environment: prod or production), a" : "A") +
+            " vault the stack creates has a diagnostic setting sending its audit logs (AuditEvent, or the audit or allLogs category group).",
+    }, (stack, fail) => vaultsOf(stack, production).flatMap(({ vault, vaultName }) => {
+        const settings = stack.resources.filter((r) => r.type === AZURE_TYPES.diagnosticSetting);
+        // An unknown resourceUri (a preview) may be this vault's.
+        const mine = settings.filter((r) => typeof r.inputs.resourceUri !== "string" || endsWithVault(r.inputs.resourceUri, vaultName));
+        if (mine.some(sendsAuditLogs)) return [];
+        return [fail(vault, `vault ${JSON.stringify(vaultName)} has no diagnostic setting sending its audit logs` +
+            (mine.length > 0 ? " (its settings send neither AuditEvent nor the audit or allLogs category group)" : "") +
+            "; set diagnostics.destination to a Log Analytics workspace, storage account or Event Hubs rule", null)];
+    }));
+}
+
+/** The certificate events a stack must deliver: the two that come before and at an outage. */
+export const REQUIRED_CERTIFICATE_EVENTS = ["Microsoft.KeyVault.CertificateNearExpiry", "Microsoft.KeyVault.CertificateExpired"] as const;
+
+function certificateEventsRule(production: boolean): StackRule {
+    return stackRule({
+        name: production ? "keyvault-certificate-events-production" : "keyvault-certificate-events",
+        level: production ? "mandatory" : "advisory",
+        anchor: "Key Vault Event Grid overview (MicrosoftDocs key-vault/general/event-grid-overview.md); Azure/certlc reference architecture",
+        description: (production ? "On a production stack (tags environment: prod or production), a" : "A") +
+            " vault holding the stack's certificates has an Event Grid system topic and a subscription that delivers " +
+            `${REQUIRED_CERTIFICATE_EVENTS.join(" and ")}, so an expiry is known before the nodes meet it.`,
+    }, (stack, fail) => vaultsOf(stack, production).flatMap(({ vault, vaultName }) => {
+        const host = `https://${vaultName.toLowerCase()}.`;
+        const holdsCertificates = stack.resources.some((r) => isCertificateType(r.type) && str(r.inputs.vaultUri)?.toLowerCase().startsWith(host) !== false);
+        if (!holdsCertificates) return [];
+        const topics = stack.resources.filter((r) => r.type === AZURE_TYPES.systemTopic && r.inputs.topicType === "Microsoft.KeyVault.vaults" &&
+            (typeof r.inputs.source !== "string" || endsWithVault(r.inputs.source, vaultName)));
+        const topicNames = topics.map((t) => str(t.inputs.systemTopicName));
+        const subscriptions = stack.resources.filter((r) => r.type === AZURE_TYPES.systemTopicEventSubscription &&
+            (typeof r.inputs.systemTopicName !== "string" || topicNames.includes(r.inputs.systemTopicName)));
+        // No includedEventTypes: Event Grid delivers every event type of the topic.
+        const delivered = (sub: ResourceUnderCheck): readonly string[] => {
+            const types = obj(sub.inputs.filter)?.includedEventTypes;
+            return Array.isArray(types) ? types.map(String) : REQUIRED_CERTIFICATE_EVENTS;
+        };
+        const missing = REQUIRED_CERTIFICATE_EVENTS.filter((type) => !subscriptions.some((sub) => delivered(sub).includes(type)));
+        if (topics.length > 0 && missing.length === 0) return [];
+        return [fail(vault, topics.length === 0
+            ? `vault ${JSON.stringify(vaultName)} holds certificates but has no Event Grid system topic; set certificateEvents.destination`
+            : `vault ${JSON.stringify(vaultName)}: no event subscription delivers ${missing.join(", ")}; add them to certificateEvents.eventTypes`,
+        missing)];
+    }));
+}
+
+const vaultDiagnostics = diagnosticsRule(false);
+const vaultDiagnosticsProduction = diagnosticsRule(true);
+const certificateEvents = certificateEventsRule(false);
+const certificateEventsProduction = certificateEventsRule(true);
+
 // ---- advisory rules -------------------------------------------------------
 
 const purgeProtection = resourceRule({
@@ -928,6 +1017,51 @@ const [vaultLock, vaultLockProduction] = productionPair({
     description: "The vault the stack creates carries a CanNotDelete management lock (keyVault.lock).",
 }, (stack, fail) => vaultsWithoutLock(stack).map((vault) =>
     fail(vault, "has no CanNotDelete lock at its scope; set keyVault.lock: true", null)));
+// ---- issue 19: somebody hears of a certificate before it expires ------------
+
+/** Whether each view of the certificate (inputs, rendered request) has an EmailContacts lifetime action. */
+function emailContactsViews(resource: ResourceUnderCheck): { source: "inputs" | "request"; has: boolean }[] {
+    const views: { source: "inputs" | "request"; has: boolean }[] = [];
+    const spec = obj(resource.inputs.certificate);
+    if (spec) views.push({ source: "inputs", has: obj(spec.emailWarning) !== undefined });
+    const policy = obj(obj(resource.request?.body)?.policy);
+    if (policy) {
+        views.push({
+            source: "request",
+            has: arr(policy.lifetime_actions).some((a) => str(obj(obj(a)?.action)?.action_type)?.toLowerCase() === "emailcontacts"),
+        });
+    }
+    return views;
+}
+
+const isCertificateContactsType = (type: string): boolean => type.startsWith("pulumi-nodejs:dynamic") && type.endsWith(":KeyVaultCertificateContacts");
+const isEventSubscriptionType = (type: string): boolean => type.startsWith("azure-native:eventgrid:") && type.endsWith("EventSubscription");
+
+const expiryReachesSomeone = stackRule({
+    name: "certificate-expiry-reaches-someone",
+    level: "advisory",
+    anchor: "Key Vault \"About certificates\", Certificate contacts (lifetime e-mails); Azure/certlc (certificate events)",
+    description: "Someone hears of a certificate whose renewal failed before its nodes do: the certificate has an EmailContacts lifetime " +
+        "action (`emailWarning`) with the vault's contacts set by the stack (`keyVault.certificateContacts`), or the stack subscribes to " +
+        "the vault's certificate events.",
+}, (stack, fail) => {
+    if (stack.resources.some((r) => isEventSubscriptionType(r.type))) return [];
+    const contactsSet = stack.resources.some((r) => isCertificateContactsType(r.type));
+    const out: Violation[] = [];
+    for (const resource of stack.resources.filter((r) => isCertificateType(r.type))) {
+        for (const view of emailContactsViews(resource)) {
+            const field = where(view.source, "certificate.emailWarning", "policy.lifetime_actions");
+            if (!view.has) {
+                out.push(fail(resource, `${field} has no EmailContacts action and the stack subscribes nobody to certificate events: ` +
+                    "nobody hears of a failed renewal before the nodes do; set emailWarning with keyVault.certificateContacts, or subscribe to the vault's events", null));
+            } else if (!contactsSet) {
+                out.push(fail(resource, `${field} e-mails the vault's certificate contacts, which this stack does not set; ` +
+                    "set keyVault.certificateContacts or check the vault has contacts", null));
+            }
+        }
+    }
+    return out;
+});
 
 /** Every rule, in the order reports list them. */
 export const RULES: readonly Rule[] = [
@@ -955,6 +1089,12 @@ export const RULES: readonly Rule[] = [
     customerManagedKeyProduction,
     vaultLock,
     vaultLockProduction,
+    expiryReachesSomeone,
+    // Observability: advisory, and mandatory on production stacks.
+    vaultDiagnostics,
+    vaultDiagnosticsProduction,
+    certificateEvents,
+    certificateEventsProduction,
 ];
 
 export function ruleByName(name: string): Rule {

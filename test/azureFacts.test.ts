@@ -7,6 +7,8 @@ import assert from "node:assert/strict";
 import { it } from "node:test";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as batch from "@pulumi/azure-native/batch";
+import * as eventgrid from "@pulumi/azure-native/eventgrid";
+import * as monitor from "@pulumi/azure-native/monitor";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as network from "@pulumi/azure-native/network";
@@ -28,6 +30,9 @@ const CLASSES: Record<keyof typeof AZURE_TYPES, unknown> = {
     virtualNetworkLink: privatedns.VirtualNetworkLink,
     managementLock: authorization.ManagementLockByScope,
     key: keyvault.Key,
+    systemTopic: eventgrid.SystemTopic,
+    systemTopicEventSubscription: eventgrid.SystemTopicEventSubscription,
+    diagnosticSetting: monitor.DiagnosticSetting,
 };
 
 it("each azure-native type token is the one its SDK class registers with", () => {

@@ -144,6 +144,21 @@ void test("SDK policy: exportable key, AutoRenew action, same values as the wire
     assert.deepEqual(ec.lifetimeActions, [{ lifetimePercentage: 80, action: "AutoRenew" }]);
 });
 
+void test("an e-mail warning is a second lifetime action, EmailContacts, after AutoRenew, in both shapes", () => {
+    const warned: CertificateSpec = { ...rsaSpec, emailWarning: { daysBeforeExpiry: 7 } };
+    assert.deepEqual(buildCertificatePolicy(warned).lifetimeActions, [
+        { daysBeforeExpiry: 30, action: "AutoRenew" },
+        { daysBeforeExpiry: 7, action: "EmailContacts" },
+    ]);
+    const body = renderCertificateCreateRequest("https://kv1.vault.azure.net/", { ...ecSpec, emailWarning: { lifetimePercentage: 95 } }).body as
+        { policy: Record<string, unknown> };
+    assert.deepEqual(body.policy.lifetime_actions, [
+        { trigger: { lifetime_percentage: 80 }, action: { action_type: "AutoRenew" } },
+        { trigger: { lifetime_percentage: 95 }, action: { action_type: "EmailContacts" } },
+    ]);
+    assertMatchesDefinition(body, "CertificateCreateParameters", "body");
+});
+
 void test("a spec missing its key size or curve fails naming the field", () => {
     assert.throws(() => buildCertificatePolicy({ ...rsaSpec, keySize: undefined }), /authcert.*keySize: missing for keyType RSA/);
     assert.throws(() => buildCertificatePolicy({ ...ecSpec, curve: undefined }), /eccert.*curve: missing for keyType EC/);

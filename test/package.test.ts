@@ -157,6 +157,10 @@ pulumi.runtime.setMocks({
     const provider = require("./provider.js").handler();
     const missing = ["create", "read", "diff", "update", "delete"].filter((method) => typeof provider[method] !== "function");
     if (missing.length > 0) throw new Error("the serialized provider lacks " + missing.join(", "));
+    // The other front door ships in the same tarball: the provider other languages reach, serving the package schema.
+    const { CertRotationPoolProvider } = require("${PACKAGE_NAME}/dist/components/provider");
+    const schema = JSON.parse(await new CertRotationPoolProvider("0.1.0").getSchema());
+    if (!schema.resources["batch-cert-rotation:index:CertRotationPool"]) throw new Error("the provider's schema lacks CertRotationPool");
 }).catch((error) => { console.error(error); process.exit(1); });
 `;
 

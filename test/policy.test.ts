@@ -13,7 +13,7 @@ import { AnalyzerInfo, EnforcementLevel } from "@pulumi/pulumi/proto/analyzer_pb
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { policies, POLICY_PACK_NAME } from "../policy/policies";
 import { checkPlan, stackFromPlan } from "../policy/plan";
-import { checkStack, RULES, Violation } from "../policy/rules";
+import { checkStack, isProductionTagged, RULES, Violation } from "../policy/rules";
 import { planStack } from "../tools/plan/run";
 import { analyze as analyzeResource, call, startPolicyPack } from "./support/policyPack";
 import type { PlanDocument } from "../policy/planDocument";
@@ -30,6 +30,8 @@ import {
     SUBNET_ID,
     tagProduction,
     vaultLock,
+    certificateEventsInputs,
+    vaultDiagnosticsInputs,
 } from "./fixtures/policy-plan";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
@@ -122,6 +124,55 @@ const lockEveryVault = (p: PlanDocument) => {
     for (const vault of p.resources.filter((r) => r.type === VAULT)) p.resources.push(vaultLock(String(vault.inputs.vaultName)));
 };
 const production = (...changes: ((p: PlanDocument) => void)[]) => (p: PlanDocument) => { for (const c of changes) c(p); tagProduction(p); };
+const withoutType = (type: string) => (p: PlanDocument): void => {
+    p.resources = p.resources.filter((r) => r.type !== type);
+};
+const DIAGNOSTIC = "azure-native:monitor:DiagnosticSetting";
+const SUBSCRIPTION_TYPE = "azure-native:eventgrid:SystemTopicEventSubscription";
+
+function observabilityCases(): RuleCases[] {
+    const diagnosticsBreaks = [
+        { title: "no diagnostic setting", edit: withoutType(DIAGNOSTIC) },
+        {
+            title: "a setting sending metrics only",
+            edit: (p: PlanDocument) => { findResource(p, DIAGNOSTIC).inputs.logs = [{ categoryGroup: "audit", enabled: false }]; },
+        },
+        {
+            title: "a setting on another vault",
+            edit: (p: PlanDocument) => { findResource(p, DIAGNOSTIC).inputs.resourceUri = "/subscriptions/x/resourceGroups/g/providers/Microsoft.KeyVault/vaults/other"; },
+        },
+    ];
+    const eventsBreaks = [
+        { title: "no system topic or subscription", edit: (p: PlanDocument) => { withoutType("azure-native:eventgrid:SystemTopic")(p); withoutType(SUBSCRIPTION_TYPE)(p); } },
+        {
+            title: "a subscription for new versions only",
+            edit: (p: PlanDocument) => {
+                (findResource(p, SUBSCRIPTION_TYPE).inputs.filter as { includedEventTypes: string[] }).includedEventTypes = ["Microsoft.KeyVault.CertificateNewVersionCreated"];
+            },
+        },
+    ];
+    const cases = (rule: string, breaks: typeof eventsBreaks, production: boolean): RuleCases => ({
+        rule,
+        pass: [
+            { title: production ? "production, wired" : "wired", plan: plan(linux, production ? tagProduction : undefined) },
+            // The other level's rule covers the other kind of stack.
+            ...breaks.map((b) => ({
+                title: `${b.title}, on a ${production ? "non-production" : "production"} stack (the other rule's)`,
+                plan: plan(linux, (p) => { if (!production) tagProduction(p, "Production"); b.edit(p); }),
+            })),
+        ],
+        fail: breaks.map((b) => ({
+            title: production ? `production: ${b.title}` : b.title,
+            plan: plan(linux, (p) => { if (production) tagProduction(p); b.edit(p); }),
+        })),
+    });
+    return [
+        cases("keyvault-diagnostic-settings", diagnosticsBreaks, false),
+        cases("keyvault-diagnostic-settings-production", diagnosticsBreaks, true),
+        cases("keyvault-certificate-events", eventsBreaks, false),
+        cases("keyvault-certificate-events-production", eventsBreaks, true),
+    ];
+}
 
 const CASES: RuleCases[] = [
     {
@@ -469,11 +520,81 @@ const CASES: RuleCases[] = [
         pass: [{ title: "Standard_D2s_v5", plan: plan(linux) }],
         fail: [{ title: "STANDARD_DS2_V2 (the how-to's)", plan: plan(linux, (p) => { poolInputs(p).vmSize = "STANDARD_DS2_V2"; }) }],
     },
+    {
+        rule: "certificate-expiry-reaches-someone",
+        pass: [
+            { title: "an EmailContacts action and the stack's contacts", plan: plan(linux) },
+            { title: "no e-mail, but the stack subscribes to the vault's events", plan: plan(linux, withoutEmailWarning) },
+        ],
+        fail: [
+            { title: "no EmailContacts action and no events", plan: plan(linux, (p) => { withoutEmailWarning(p); withoutEvents(p); }) },
+            {
+                title: "an EmailContacts action but no contacts set by the stack, and no events",
+                plan: plan(linux, (p) => {
+                    withoutEvents(p);
+                    p.resources = p.resources.filter((r) => !r.type.endsWith(":KeyVaultCertificateContacts"));
+                }),
+            },
+        ],
+    },
+    // Observability: the same checks, advisory on other stacks and mandatory on production ones.
+    ...observabilityCases(),
 ];
+
+/** The compliant plan without its Event Grid topic and subscription. */
+function withoutEvents(p: PlanDocument): void {
+    p.resources = p.resources.filter((r) => !r.type.startsWith("azure-native:eventgrid:"));
+}
+
+/** The compliant plan's certificate without its e-mail warning, in its inputs and its rendered request. */
+function withoutEmailWarning(p: PlanDocument): void {
+    delete certificate(p).emailWarning;
+    const policy = certRequestPolicy(p);
+    policy.lifetime_actions = (policy.lifetime_actions as Obj[]).filter((a) => (a.action as Obj).action_type !== "EmailContacts");
+}
 
 function violationsOf(rule: string, p: PlanDocument): Violation[] {
     return checkStack(stackFromPlan(p)).filter((v) => v.rule === rule);
 }
+
+void describe("observability rules: exact messages, and production by tags", () => {
+    const messages = (edit: (p: PlanDocument) => void): string[] =>
+        checkStack(stackFromPlan(plan(linux, edit)())).filter((v) => /diagnostic|certificate-events/.test(v.rule)).map((v) => `${v.rule} ${v.resource}: ${v.message}`);
+    void it("a vault without audit logs: advisory in general, the production rule on a stack tagged environment: prod", () => {
+        const text = 'certpool-vault: vault "kv-batch-dev" has no diagnostic setting sending its audit logs; ' +
+            "set diagnostics.destination to a Log Analytics workspace, storage account or Event Hubs rule";
+        assert.deepEqual(messages(withoutType(DIAGNOSTIC)), [`keyvault-diagnostic-settings ${text}`]);
+        assert.deepEqual(messages((p) => { tagProduction(p); withoutType(DIAGNOSTIC)(p); }), [`keyvault-diagnostic-settings-production ${text}`]);
+    });
+    void it("a setting without audit logs says so", () => {
+        assert.deepEqual(messages((p) => { findResource(p, DIAGNOSTIC).inputs.logs = []; }), [
+            'keyvault-diagnostic-settings certpool-vault: vault "kv-batch-dev" has no diagnostic setting sending its audit logs ' +
+            "(its settings send neither AuditEvent nor the audit or allLogs category group); " +
+            "set diagnostics.destination to a Log Analytics workspace, storage account or Event Hubs rule",
+        ]);
+    });
+    void it("certificates without events, and a subscription missing the failure events", () => {
+        assert.deepEqual(messages((p) => { tagProduction(p, "PRODUCTION"); withoutType("azure-native:eventgrid:SystemTopic")(p); }), [
+            'keyvault-certificate-events-production certpool-vault: vault "kv-batch-dev" holds certificates but has no Event Grid system topic; ' +
+            "set certificateEvents.destination",
+        ]);
+        assert.deepEqual(messages((p) => {
+            (findResource(p, SUBSCRIPTION_TYPE).inputs.filter as { includedEventTypes: string[] }).includedEventTypes = ["Microsoft.KeyVault.CertificateNearExpiry"];
+        }), [
+            'keyvault-certificate-events certpool-vault: vault "kv-batch-dev": no event subscription delivers Microsoft.KeyVault.CertificateExpired; ' +
+            "add them to certificateEvents.eventTypes",
+        ]);
+    });
+    void it("environment: staging is not production; the prod stack's plan meets both production rules", async () => {
+        assert.deepEqual(messages((p) => { findResource(p, VAULT).inputs.tags = { environment: "staging" }; withoutType(DIAGNOSTIC)(p); })
+            .map((m) => m.split(" ")[0]), ["keyvault-diagnostic-settings"]);
+        const prod = await planStack({ stack: "prod" });
+        assert.ok(isProductionTagged(findResource(prod, VAULT).inputs), "Pulumi.prod.yaml tags its resources environment: prod");
+        assert.deepEqual(checkPlan(prod).mandatory.filter((v) => /diagnostic|certificate-events/.test(v.rule)), []);
+        assert.deepEqual(checkPlan(clonePlan({ ...prod, resources: prod.resources.filter((r) => r.type !== DIAGNOSTIC) })).mandatory.map((v) => v.rule),
+            ["keyvault-diagnostic-settings-production"]);
+    });
+});
 
 void describe("policy rules", () => {
     void it("has a passing and a failing case for every rule", () => {
@@ -583,7 +704,12 @@ void describe("policy pack wiring", () => {
             "keyvault-purge-protection", "keyvault-rbac-authorization", "keyvault-network-default-deny",
             "certificate-validity-max-12-months", "kv-extension-polling-interval-max-3600",
             "pool-simplified-node-communication", "pool-node-agent-sku-not-retired", "pool-image-not-retiring", "pool-vm-size-not-retiring",
+            "certificate-expiry-reaches-someone",
+            "keyvault-diagnostic-settings", "keyvault-certificate-events",
         ]) assert.equal(level(name), "advisory", name);
+        for (const name of ["keyvault-diagnostic-settings-production", "keyvault-certificate-events-production"]) {
+            assert.equal(level(name), "mandatory", name);
+        }
     });
 
     void it("reports a resource policy's violation through the engine's callback, and ignores other types", () => {
@@ -655,9 +781,37 @@ function accessPolicy(p: PlanDocument, nameSuffix: string) {
 }
 
 /** One way to break each mandatory rule, in any plan (Linux or Windows, access policies or RBAC). */
+/** Gives the plan's vault a diagnostic setting or certificate events when it has none (the dev stack), so a break names one rule. */
+function wireObservability(p: PlanDocument, what: "diagnostics" | "events"): void {
+    const vault = findResource(p, VAULT);
+    const vaultId = `/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/${String(vault.inputs.vaultName)}`;
+    const added = (type: string, name: string, inputs: Record<string, unknown>) =>
+        ({ ...vault, urn: vault.urn.replace(/\$[^$]*$/, `$${type}::${name}`), type, name, inputs, request: undefined });
+    if (what === "diagnostics" && !p.resources.some((r) => r.type === DIAGNOSTIC)) {
+        p.resources.push(added(DIAGNOSTIC, "certpool-vault-diagnostics", { ...vaultDiagnosticsInputs(), resourceUri: vaultId }));
+    }
+    if (what === "events" && !p.resources.some((r) => r.type === SUBSCRIPTION_TYPE)) {
+        const { topic, subscription } = certificateEventsInputs();
+        p.resources.push(added("azure-native:eventgrid:SystemTopic", "certpool-vault-events", { ...topic, source: vaultId }),
+            added(SUBSCRIPTION_TYPE, "certpool-certificate-events", subscription));
+    }
+}
+
+/** Any plan as a production stack that meets every production rule: tagged, observed, its vaults locked, no unencrypted account. */
+function productionReady(p: PlanDocument): void {
+    wireObservability(p, "diagnostics");
+    wireObservability(p, "events");
+    if (!p.resources.some((r) => r.type === "azure-native:authorization:ManagementLockByScope")) lockEveryVault(p);
+    keepOtherProductionRules(p);
+    tagProduction(p);
+}
+
 const MANDATORY_BREAKS: Record<string, (p: PlanDocument) => void> = {
-    "keyvault-delete-lock-production": production(keepOtherProductionRules, withoutLock),
-    "batch-account-customer-managed-key-production": production(lockEveryVault, withAccount(false)),
+    // A production stack (tags environment: prod) with every other production guardrail in place, and this one broken.
+    "keyvault-delete-lock-production": (p) => { productionReady(p); withoutLock(p); },
+    "batch-account-customer-managed-key-production": (p) => { productionReady(p); withAccount(false)(p); },
+    "keyvault-diagnostic-settings-production": (p) => { productionReady(p); withoutType(DIAGNOSTIC)(p); },
+    "keyvault-certificate-events-production": (p) => { productionReady(p); withoutType(SUBSCRIPTION_TYPE)(p); },
     "kv-extension-versionless-secret-url": (p) => {
         const settings = secretsSettings(p);
         settings.observedCertificates = (settings.observedCertificates as unknown[]).map((entry) =>

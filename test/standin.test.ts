@@ -58,6 +58,17 @@ describe("azure-native's diff, as the stand-in answers it", () => {
         const link = { ...zone, virtualNetworkLinkName: "l" };
         assert.deepEqual(diffInputs(AZURE_TYPES.virtualNetworkLink, link, { ...link, location: "westeurope" }).replaces, ["location"]);
     });
+    it("create-only: a system topic's location replaces; a subscription's destination and a diagnostic setting's logs update", () => {
+        const topic = { resourceGroupName: "rg", systemTopicName: "t", location: "westus2", source: VAULT, topicType: "Microsoft.KeyVault.vaults" };
+        assert.deepEqual(diffInputs(AZURE_TYPES.systemTopic, topic, { ...topic, location: "eastus" }).replaces, ["location"]);
+        const sub = { resourceGroupName: "rg", systemTopicName: "t", eventSubscriptionName: "s", destination: { endpointType: "EventHub", resourceId: "h1" } };
+        const moved = diffInputs(AZURE_TYPES.systemTopicEventSubscription, sub, { ...sub, destination: { endpointType: "EventHub", resourceId: "h2" } });
+        assert.deepEqual([moved.changes, moved.replaces], [true, []]);
+        assert.deepEqual(diffInputs(AZURE_TYPES.systemTopicEventSubscription, sub, { ...sub, systemTopicName: "t2" }).replaces, ["systemTopicName"]);
+        const setting = { resourceUri: VAULT, name: "d", workspaceId: "w", logs: [{ categoryGroup: "audit", enabled: true }] };
+        assert.deepEqual(diffInputs(AZURE_TYPES.diagnosticSetting, setting, { ...setting, logs: [{ categoryGroup: "allLogs", enabled: true }] }).replaces, []);
+        assert.deepEqual(diffInputs(AZURE_TYPES.diagnosticSetting, setting, { ...setting, resourceUri: `${VAULT}2` }).replaces, ["resourceUri"]);
+    });
     it("a vault's location is not force-new (an update, which ARM refuses)", () => {
         const v = { resourceGroupName: "rg", vaultName: "kv", location: "westus2", properties: {} };
         assert.deepEqual(diffInputs(AZURE_TYPES.vault, v, { ...v, location: "eastus" }).replaces, []);
@@ -169,6 +180,15 @@ describe("the Azure model", () => {
             /Code="RoleAssignmentExists"/);
     });
 
+    it("Event Grid allows one system topic per source: a second topic on the vault is refused", () => {
+        const topic = (name: string) => `${RG}/providers/Microsoft.EventGrid/systemTopics/${name}`;
+        const body = { location: "westus2", properties: { source: VAULT, topicType: "Microsoft.KeyVault.vaults" } };
+        assert.equal(putResource(model, topic("one"), body).status, 201);
+        assert.equal(putResource(model, topic("one"), body).status, 200, "the same topic updates");
+        const refused = putResource(model, topic("two"), body);
+        assert.equal(refused.status, 400);
+        assert.match(String((refused.body.error as { message: string }).message), /Only one system topic is allowed per source/);
+    });
     it("deleting a resource group deletes what it holds, leaving its vaults soft-deleted", () => {
         createInModel(model, AZURE_TYPES.vault, { resourceGroupName: "rg", vaultName: "kv-one", location: "westus2", properties: {} });
         createInModel(model, AZURE_TYPES.pool, POOL_INPUTS);

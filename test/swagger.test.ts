@@ -408,6 +408,7 @@ void describe("checkPlanRequests", () => {
     };
     const certificateUrl = "https://kv-dev-1.vault.azure.net/certificates/authcert/create?api-version=2025-07-01";
     const certificateBody = { policy: { key_props: { exportable: true, kty: "RSA", key_size: 2048 }, issuer: { name: "Self" } } };
+    const contactsUrl = "https://kv-dev-1.vault.azure.net/certificates/contacts?api-version=2025-07-01";
     const accessPolicyUrl = (kind: string): string => vaultUrl.replace("?", `/accessPolicies/${kind}?`);
     const accessPolicyBody = (secrets: unknown[]): Json => ({
         properties: { accessPolicies: [{ tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47", objectId: "o", permissions: { secrets } }] },
@@ -427,16 +428,24 @@ void describe("checkPlanRequests", () => {
         specs = await loadBoundSpecs(fixturePath("specs"));
     });
 
-    void test("a plan's pool, vault, certificate and access-policy requests are validated and counted; unbound types are counted apart", async () => {
+    void test("a plan's pool, vault, certificate and access-policy requests are validated and counted; the unbound Batch account is counted apart", async () => {
         const result = await checkPlanRequests(
             plan([
                 resource("azure-native:batch:Pool", "p-pool", { method: "PUT", url: poolUrl("p"), body: poolBody }),
                 resource("azure-native:keyvault:Vault", "p-vault", { method: "PUT", url: vaultUrl, body: vaultBody }),
                 resource("pulumi-nodejs:dynamic/batch-cert-rotation:KeyVaultCertificate", "p-cert-authcert", { method: "POST", url: certificateUrl, body: certificateBody }),
                 resource("azure-native:keyvault:AccessPolicy", "p-identity-access", { method: "PUT", url: accessPolicyUrl("add"), body: accessPolicyBody(["get", "list"]) }),
+                resource("pulumi-nodejs:dynamic/batch-cert-rotation:KeyVaultCertificateContacts", "p-certificate-contacts", {
+                    method: "PUT", url: contactsUrl, body: { contacts: [{ email: "certificates@example.com", name: "Owners" }] },
+                }),
                 resource("azure-native:managedidentity:UserAssignedIdentity", "p-identity", {
                     method: "PUT",
                     url: `${ARM}/Microsoft.ManagedIdentity/userAssignedIdentities/p-identity?api-version=2023-01-31`,
+                    body: { location: "westus2" },
+                }),
+                resource("azure-native:batch:BatchAccount", "batch", {
+                    method: "PUT",
+                    url: `${ARM}/Microsoft.Batch/batchAccounts/acct1?api-version=2024-07-01`,
                     body: { location: "westus2" },
                 }),
                 resource("batch-cert-rotation:index:CertRotationPool", "p", undefined),
@@ -445,21 +454,30 @@ void describe("checkPlanRequests", () => {
         );
         assert.deepEqual(result, {
             problems: [],
+            // Every binding is counted, 0 included; the ones this plan holds once each.
             validated: {
+                ...Object.fromEntries(SPEC_BINDINGS.map((binding) => [binding.resourceType, 0])),
                 "azure-native:batch:Pool": 1,
                 "azure-native:keyvault:Vault": 1,
-                "pulumi-nodejs:dynamic/batch-cert-rotation:BatchPoolSettings": 0,
                 "pulumi-nodejs:dynamic/batch-cert-rotation:KeyVaultCertificate": 1,
+                "pulumi-nodejs:dynamic/batch-cert-rotation:KeyVaultCertificateContacts": 1,
                 "azure-native:keyvault:AccessPolicy": 1,
-                "azure-native:network:PrivateEndpoint": 0,
-                "azure-native:network:PrivateDnsZoneGroup": 0,
-                "azure-native:privatedns:PrivateZone": 0,
-                "azure-native:privatedns:VirtualNetworkLink": 0,
-                "azure-native:keyvault:Key": 0,
-                "azure-native:authorization:ManagementLockByScope": 0,
+                "azure-native:managedidentity:UserAssignedIdentity": 1,
             },
-            unchecked: { "azure-native:managedidentity:UserAssignedIdentity": 1 },
+            unchecked: { "azure-native:batch:BatchAccount": 1 },
         });
+    });
+
+    void test("a contacts request is SetCertificateContacts: a key the spec lacks, or another operation, is a problem", async () => {
+        const contacts = "pulumi-nodejs:dynamic/batch-cert-rotation:KeyVaultCertificateContacts";
+        const result = await checkPlanRequests(plan([
+            resource(contacts, "p-certificate-contacts", { method: "PUT", url: contactsUrl, body: { contacts: [{ emailAddress: "certificates@example.com" }] } }),
+            resource(contacts, "p-other-contacts", {
+                method: "PUT", url: "https://kv-dev-1.vault.azure.net/certificates/issuers/digicert?api-version=2025-07-01", body: { provider: "DigiCert" },
+            }),
+        ]), specs);
+        assert.ok(result.problems.some((p) => p.startsWith(`p-certificate-contacts (${contacts})`) && /emailAddress/.test(p)), result.problems.join("\n"));
+        assert.ok(result.problems.some((p) => p.startsWith(`p-other-contacts (${contacts})`) && /matched SetCertificateIssuer .*expected SetCertificateContacts/.test(p)), result.problems.join("\n"));
     });
 
     void test("problems name the resource, and a bound resource with no request is a problem", async () => {

@@ -180,7 +180,7 @@ describe("validateConfig rejects bad input naming field, value and rule", () => 
 
     it("never prints an unknown key's value", () => {
         assert.deepEqual(problems(withField("keyVault.pasword", "s3cr3t-value")), [
-            "keyVault.pasword: unknown key; expected one of name, id, authorization, purgeProtection, softDeleteRetentionInDays, sku, purgeCertificatesOnDelete, network, existingAccessPolicies, lock, recover",
+            "keyVault.pasword: unknown key; expected one of name, id, authorization, purgeProtection, softDeleteRetentionInDays, sku, purgeCertificatesOnDelete, network, existingAccessPolicies, lock, recover, certificateContacts",
         ]);
     });
 
@@ -219,9 +219,10 @@ describe("validateConfig defaults and warnings", () => {
         assert.deepEqual(config.keyVault, {
             name: undefined, id: undefined, authorization: "accessPolicy", purgeProtection: true, softDeleteRetentionInDays: 90,
             sku: "standard", purgeCertificatesOnDelete: false, network: undefined, existingAccessPolicies: undefined, lock: false, recover: false,
+            certificateContacts: undefined,
         });
         assert.deepEqual(config.certificates[0], {
-            name: "c", subject: "CN=c", dnsNames: [], validityInMonths: 12, renewal: { lifetimePercentage: 80 }, keyType: "RSA",
+            name: "c", subject: "CN=c", dnsNames: [], validityInMonths: 12, renewal: { lifetimePercentage: 80 }, emailWarning: undefined, keyType: "RSA",
             keySize: 2048, curve: undefined, contentType: "application/x-pkcs12", issuer: "Self", tags: {}, acls: undefined,
         });
         assert.deepEqual(config.keyVaultExtension, {

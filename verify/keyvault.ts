@@ -14,14 +14,72 @@ export interface CurrentCertificate {
     subject?: string;
     enabled?: boolean;
     expiresOn?: string;
+    /** Start of this version's validity, ISO 8601. */
+    notBefore?: string;
+    /** The policy's AutoRenew trigger and when it fires for this version; null when the policy has none, absent when no policy was read. */
+    renewal?: LifetimeSchedule | null;
+    /** The policy's EmailContacts trigger (emailWarning) and when it fires for this version. */
+    emailWarning?: LifetimeSchedule;
 }
 
-/** The one call the verifier makes; CertificateClient satisfies it. */
+/** A lifetime action's trigger, as Key Vault holds it in the policy. */
+export type LifetimeTrigger = { daysBeforeExpiry: number } | { lifetimePercentage: number };
+
+export interface LifetimeSchedule {
+    trigger: LifetimeTrigger;
+    /** When it fires for this version, ISO 8601 (absent without the version's dates). */
+    at?: string;
+}
+
+/** A lifetime action in the policy, as the SDK returns it. */
+export interface PolicyLifetimeAction {
+    action?: string;
+    daysBeforeExpiry?: number;
+    lifetimePercentage?: number;
+}
+
+/**
+ * The one call the verifier makes (certificate `get`: the certificate comes with its
+ * policy, so no other permission is needed); CertificateClient satisfies it.
+ */
 export interface CertificateReader {
     getCertificate(name: string): Promise<{
-        properties: { version?: string; x509Thumbprint?: Uint8Array; enabled?: boolean; expiresOn?: Date };
-        policy?: { subject?: string };
+        properties: { version?: string; x509Thumbprint?: Uint8Array; enabled?: boolean; expiresOn?: Date; notBefore?: Date };
+        policy?: { subject?: string; lifetimeActions?: PolicyLifetimeAction[] };
     }>;
+}
+
+/**
+ * When a trigger fires for a version valid from `notBefore` to `expiresOn`:
+ * `daysBeforeExpiry` counts back from the expiry; `lifetimePercentage` is that
+ * share of the version's lifetime (notBefore..expiresOn, the spec's "percentage
+ * of lifetime"), counted from its start.
+ */
+export function scheduleOf(trigger: LifetimeTrigger, notBefore: Date | undefined, expiresOn: Date | undefined): LifetimeSchedule {
+    if (expiresOn === undefined) return { trigger };
+    if ("daysBeforeExpiry" in trigger) return { trigger, at: new Date(expiresOn.getTime() - trigger.daysBeforeExpiry * 86_400_000).toISOString() };
+    if (notBefore === undefined) return { trigger };
+    const lifetime = expiresOn.getTime() - notBefore.getTime();
+    return { trigger, at: new Date(notBefore.getTime() + Math.round((lifetime * trigger.lifetimePercentage) / 100)).toISOString() };
+}
+
+/** The first action of that type in the policy, as a schedule for this version. */
+export function actionSchedule(
+    actions: PolicyLifetimeAction[] | undefined,
+    type: "AutoRenew" | "EmailContacts",
+    notBefore: Date | undefined,
+    expiresOn: Date | undefined,
+): LifetimeSchedule | undefined {
+    const action = (actions ?? []).find((a) => a.action === type);
+    if (action === undefined) return undefined;
+    const trigger: LifetimeTrigger | undefined = action.daysBeforeExpiry !== undefined ? { daysBeforeExpiry: action.daysBeforeExpiry }
+        : action.lifetimePercentage !== undefined ? { lifetimePercentage: action.lifetimePercentage } : undefined;
+    return trigger === undefined ? undefined : scheduleOf(trigger, notBefore, expiresOn);
+}
+
+/** `lifetimePercentage 80` / `daysBeforeExpiry 30`. */
+export function describeTrigger(trigger: LifetimeTrigger): string {
+    return "daysBeforeExpiry" in trigger ? `daysBeforeExpiry ${trigger.daysBeforeExpiry}` : `lifetimePercentage ${trigger.lifetimePercentage}`;
 }
 
 export type CertificateReaderFactory = (vaultUri: string) => CertificateReader;
@@ -65,14 +123,25 @@ export async function readCurrentCertificates(
             if (status !== undefined) throw new HttpError("Key Vault", status, code, message, `GET certificates/${name}`);
             throw error;
         }
-        const { version, x509Thumbprint, enabled, expiresOn } = cert.properties;
+        const { version, x509Thumbprint, enabled, expiresOn, notBefore } = cert.properties;
         if (!version || !x509Thumbprint || x509Thumbprint.length === 0) {
             throw new VerifyError(
                 ExitCode.ServiceError,
                 `Key Vault certificate "${name}" has no issued version yet (creation pending or failed); check its operation: az keyvault certificate pending show --vault-name ${new URL(vaultUri).hostname.split(".")[0]} --name ${name}`,
             );
         }
-        out.push({ name, version, thumbprint: toHex(x509Thumbprint), subject: cert.policy?.subject, enabled, expiresOn: expiresOn?.toISOString() });
+        const actions = cert.policy?.lifetimeActions;
+        out.push({
+            name,
+            version,
+            thumbprint: toHex(x509Thumbprint),
+            subject: cert.policy?.subject,
+            enabled,
+            expiresOn: expiresOn?.toISOString(),
+            notBefore: notBefore?.toISOString(),
+            renewal: actions === undefined ? undefined : actionSchedule(actions, "AutoRenew", notBefore, expiresOn) ?? null,
+            emailWarning: actionSchedule(actions, "EmailContacts", notBefore, expiresOn),
+        });
     }
     return out;
 }

@@ -1,5 +1,6 @@
 // Pure rendering of a pool result: a table for people, JSON for machines.
 import { ExitCode } from "./errors";
+import { describeTrigger } from "./keyvault";
 import type { NodeResult, PoolResult } from "./verdict";
 
 const MESSAGE_WIDTH = 60;
@@ -24,7 +25,8 @@ function certificatesCell(node: NodeResult): string {
 export function renderTable(result: PoolResult): string {
     const lines: string[] = [];
     for (const c of result.keyVault) {
-        lines.push(`Key Vault ${c.name}: current version ${c.version}, thumbprint ${c.thumbprint}${c.expiresOn ? `, expires ${c.expiresOn}` : ""}`);
+        const renewal = c.renewal?.at === undefined ? "" : `, next renewal ${c.renewal.at} (${describeTrigger(c.renewal.trigger)})`;
+        lines.push(`Key Vault ${c.name}: current version ${c.version}, thumbprint ${c.thumbprint}${c.expiresOn ? `, expires ${c.expiresOn}` : ""}${renewal}`);
     }
     if (result.nodes.length > 0) {
         const header = ["NODE", "STATE", "EXTENSION", "MESSAGE", "CERTIFICATES", "VERDICT"];

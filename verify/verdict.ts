@@ -3,7 +3,14 @@
 // what the node holds -> one verdict per node, and an exit code for the pool.
 import type { ComputeNode, ExtensionView, InstanceViewStatus } from "./batch";
 import { ExitCode, type ExitCodeValue } from "./errors";
-import type { CurrentCertificate } from "./keyvault";
+import { describeTrigger, type CurrentCertificate } from "./keyvault";
+
+/**
+ * How long after its renewal date a version may still be the current one before the
+ * verifier calls the renewal overdue. Key Vault documents no delay between a trigger and
+ * its renewal; a day is this project's allowance, not Azure's promise.
+ */
+export const RENEWAL_GRACE_MS = 24 * 60 * 60_000;
 
 /**
  * healthy: extension running, and (with --check-files) the node holds the current version.
@@ -166,11 +173,27 @@ export function certificateWarnings(current: CurrentCertificate[], now: Date): s
     const warnings: string[] = [];
     for (const c of current) {
         if (c.enabled === false) warnings.push(`Key Vault certificate "${c.name}" version ${c.version} is disabled`);
-        if (c.expiresOn !== undefined && Date.parse(c.expiresOn) <= now.getTime()) {
+        const expired = c.expiresOn !== undefined && Date.parse(c.expiresOn) <= now.getTime();
+        if (expired) {
             warnings.push(`Key Vault certificate "${c.name}" version ${c.version} expired on ${c.expiresOn}: renewal did not happen; check its lifetime action and issuer`);
         }
+        warnings.push(...renewalFindings(c, now, expired));
     }
     return warnings;
+}
+
+/** A policy without AutoRenew, or a renewal date long past with no newer version: nobody renewed this certificate. */
+function renewalFindings(c: CurrentCertificate, now: Date, expired: boolean): string[] {
+    if (c.renewal === undefined) return [];
+    if (c.renewal === null) {
+        return [`Key Vault certificate "${c.name}" has no AutoRenew lifetime action in its policy: Key Vault will not renew it ` +
+            "(changed outside the stack? `pulumi up` restores the stack's policy)"];
+    }
+    const due = c.renewal.at === undefined ? undefined : Date.parse(c.renewal.at);
+    if (expired || due === undefined || now.getTime() < due + RENEWAL_GRACE_MS) return [];
+    return [`Key Vault certificate "${c.name}" version ${c.version} was due for renewal on ${c.renewal.at} (${describeTrigger(c.renewal.trigger)}) ` +
+        `and is still the current version a day later: the renewal failed or is stuck; check its pending operation ` +
+        `(az keyvault certificate pending show --vault-name <vault> --name ${c.name}) and its issuer, and renew it by hand if need be`];
 }
 
 export function judgePool(

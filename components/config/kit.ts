@@ -15,6 +15,17 @@ export function show(value: unknown): string {
     return JSON.stringify(value) ?? String(value);
 }
 
+/** A default as text: strings bare, everything else in YAML's flow style as a user would write it. */
+export function defaultText(value: unknown): string {
+    if (typeof value === "string") return value;
+    if (Array.isArray(value)) return value.length === 0 ? "[]" : `[${value.map(defaultText).join(", ")}]`;
+    if (typeof value === "object" && value !== null) {
+        const entries = Object.entries(value);
+        return entries.length === 0 ? "{}" : `{ ${entries.map(([k, v]) => `${k}: ${defaultText(v)}`).join(", ")} }`;
+    }
+    return String(value);
+}
+
 import { isPlainObject } from "../json";
 
 export { isPlainObject };
@@ -94,6 +105,18 @@ export interface FieldDocs {
     shownDefault?: string;
 }
 
+/**
+ * What a field holds, as a language-neutral type: the Pulumi package schema
+ * (tools/gen-schema.ts) is written from it, so every combinator says what it
+ * builds. Objects take their fields from `shape`, lists and maps their items
+ * from `item`; `partial` is an object holding any of another shape's fields.
+ */
+export type Kind =
+    | { readonly type: "string" | "boolean" | "integer" }
+    | { readonly type: "enum"; readonly values: readonly (string | number)[] }
+    | { readonly type: "object" | "list" | "map" | "stringMap" }
+    | { readonly type: "partial"; readonly of: () => Shape };
+
 /** required: absence is a problem; defaulted: absence resolves to the default; optional: absence stays undefined. */
 export type Presence = "required" | "defaulted" | "optional";
 
@@ -106,6 +129,8 @@ export interface Field<In, Out, P extends Presence = Presence> {
     readonly shape?: Shape;
     /** List and map items, for the docs. */
     readonly item?: AnyField;
+    /** The value's type, for the package schema. */
+    readonly kind?: Kind;
     /** Resolves a value (undefined when absent), reporting every problem; undefined when it can't be resolved. */
     resolve(value: unknown, at: At): Out | undefined;
     /** Type-level only: what a user may write. */
@@ -152,6 +177,7 @@ export function field<In, Out, P extends Presence>(spec: {
     default?: unknown;
     shape?: Shape;
     item?: AnyField;
+    kind: Kind;
     check: (value: unknown, at: At) => Out | undefined;
 }): Field<In, Out, P> {
     const { check } = spec;
@@ -161,6 +187,7 @@ export function field<In, Out, P extends Presence>(spec: {
         default: spec.default,
         shape: spec.shape,
         item: spec.item,
+        kind: spec.kind,
         resolve(value, at) {
             if (value === undefined) {
                 if (spec.required !== undefined) return at.missing(spec.required);
@@ -199,6 +226,7 @@ export function str<const O extends Common<string> & {
     return field({
         ...o,
         docs: { rule: o.pattern?.[1].replace(/^must be /, ""), ...o.docs },
+        kind: { type: "string" },
         presence: presenceOf(o) as PresenceOf<O>,
         check: (value, at) => {
             if (typeof value !== "string" || value.trim() === "") return at.fail(value, "must be a non-empty string");
@@ -214,6 +242,7 @@ export function bool<const O extends Common<boolean>>(o: O): Field<boolean, bool
     return field({
         ...o,
         docs: { rule: "`true` or `false`", ...o.docs },
+        kind: { type: "boolean" },
         presence: presenceOf(o) as PresenceOf<O>,
         check: (value, at) => typeof value === "boolean" ? value
             : at.fail(value, "must be true or false (a YAML boolean, not a string)"),
@@ -231,6 +260,7 @@ export function int<const O extends Common<number> & {
     return field({
         ...o,
         docs: { rule: typeof range === "function" ? undefined : `${range[0]}-${range[1]}`, ...o.docs },
+        kind: { type: "integer" },
         presence: presenceOf(o) as PresenceOf<O>,
         check: (raw, at) => {
             const value = o.digitStrings && typeof raw === "string" && /^\d+$/.test(raw) ? Number(raw) : raw;
@@ -248,6 +278,7 @@ export function oneOf<const V extends string | number, const O extends Common<V>
     return field({
         ...o,
         docs: { rule: values.map((v) => `\`${v}\``).join(", "), ...o.docs },
+        kind: { type: "enum", values },
         presence: presenceOf(o) as PresenceOf<O>,
         check: (value, at) => (values as readonly unknown[]).includes(value) ? extras(value as V, at, o.rules)
             : at.fail(value, `is not one of ${values.join(", ")}`),
@@ -297,6 +328,7 @@ export function object<const S extends Shape, const O extends ObjectOptions<S>>(
         ...o,
         // An absent key and `{}` mean the same, so the docs and Pulumi.yaml can show `{}` as its default.
         default: o.emptyIsAbsent ? {} : o.default,
+        kind: { type: "object" },
         presence: presenceOf(o) as PresenceOf<O>,
         shape,
         check: (value, at) => {
@@ -332,6 +364,7 @@ export function transform<In, A, B, P extends Presence>(inner: Field<In, A, P>, 
         default: inner.default,
         shape: inner.shape,
         item: inner.item,
+        kind: inner.kind,
         resolve(value, at) {
             const resolved = inner.resolve(value, at);
             return resolved === undefined ? undefined : fn(resolved, at);
@@ -349,6 +382,7 @@ export function list<const F extends AnyField, const O extends Common<never[]> &
     return field({
         ...o,
         docs: { rule: o.notEmpty === undefined ? undefined : "one or more", ...o.docs },
+        kind: { type: "list" },
         presence: presenceOf(o) as PresenceOf<O>,
         item,
         check: (value, at) => {
@@ -386,6 +420,7 @@ export function mapOf<const F extends AnyField, const O extends Common<Record<st
     return field({
         ...o,
         docs: { rule: "a map", ...o.docs },
+        kind: { type: "map" },
         presence: presenceOf(o) as PresenceOf<O>,
         item,
         check: (value, at) => {
@@ -405,6 +440,7 @@ export function stringMap<const O extends Common<Record<string, string>>>(o: O):
     return field({
         ...o,
         docs: { rule: "string map", ...o.docs },
+        kind: { type: "stringMap" },
         presence: presenceOf(o) as PresenceOf<O>,
         check: (value, at) => {
             if (!isPlainObject(value)) return at.fail(value, "must be an object");
@@ -432,6 +468,7 @@ export function onlyWhen<In, Out>(applies: (at: At) => boolean, refusal: string 
         default: inner.default,
         shape: inner.shape,
         item: inner.item,
+        kind: inner.kind,
         resolve(value, at) {
             if (applies(at)) return inner.resolve(value, at);
             if (value !== undefined) at.fail(value, typeof refusal === "string" ? refusal : refusal(at));
@@ -447,9 +484,14 @@ export function onlyWhen<In, Out>(applies: (at: At) => boolean, refusal: string 
  */
 export function choose<K extends string, In, Out>(pick: (at: At) => K, variants: Record<K, Field<In, Out, "defaulted">>,
     docs: FieldDocs): Field<In, Out, "defaulted"> {
+    // The variants' common kind; enums of one variant widen to the type their values share.
+    const kinds = Object.values<Field<In, Out, "defaulted">>(variants).map((v) => v.kind);
+    const widened = kinds.map((k) => k?.type === "enum" ? (typeof k.values[0] === "number" ? "integer" : "string") : k?.type);
+    const kind = widened.every((t) => t === widened[0]) && widened[0] !== undefined ? { type: widened[0] } as Kind : undefined;
     return {
         presence: "defaulted",
         docs,
+        kind,
         resolve: (value, at) => variants[pick(at)].resolve(value, at),
     };
 }

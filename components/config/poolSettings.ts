@@ -181,6 +181,7 @@ export function extensionOverride(known: () => Shape): Field<Record<string, unkn
     return onlyWhen(inPoolsMap, POOLS_ONLY, field<Record<string, unknown>, ExtensionOverride, "optional">({
         presence: "optional",
         docs,
+        kind: { type: "partial", of: known },
         check: (value, at) => {
             if (!isPlainObject(value)) return at.fail(value, "must be an object");
             const keys = Object.keys(known());
@@ -255,6 +256,7 @@ export function optionalForm<In, Out>(inner: Field<In, Out>): Field<In, Out, "op
         default: inner.default,
         shape: inner.shape,
         item: inner.item,
+        kind: inner.kind,
         resolve: (value, at) => (value === undefined ? undefined : inner.resolve(value, at)),
     };
 }

@@ -46,6 +46,7 @@ import {
     userAccountsSchema,
 } from "./poolSettings";
 import { checkProtectionRelations, createdBatchAccountSchema, vaultLockField } from "./protection";
+import { certificateEventsFitFilter, certificateEventsSchema, diagnosticsSchema } from "./observability";
 
 /** The Pulumi project's name, and so the namespace of every key: `batch-cert-rotation:<key>`. */
 export const CONFIG_NAMESPACE = "batch-cert-rotation";
@@ -147,6 +148,35 @@ export const identitySchema = object({
     emptyIsAbsent: true,
 });
 
+// --------------------------------------------- certificate contacts (issue 19)
+
+/** Deliberately loose: Key Vault stores any string; this catches a name or a phone number in the e-mail field. */
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+const certificateContactSchema = object({
+    email: str({
+        docs: { description: "The contact's e-mail address: Key Vault's lifetime e-mails go to it.", rule: "an e-mail address" },
+        required: "an e-mail address; Key Vault only ever e-mails its certificate contacts",
+        pattern: [EMAIL, "is not an e-mail address such as certificates@example.com"],
+    }),
+    name: str({ docs: { description: "The contact's name.", shownDefault: "none" } }),
+    phone: str({ docs: { description: "The contact's phone number (stored by Key Vault, never called).", shownDefault: "none" } }),
+}, {
+    docs: { description: "A certificate contact." },
+    required: "a contact with at least an email",
+});
+
+export const certificateContactsSchema = list(certificateContactSchema, {
+    docs: {
+        description: "The vault's certificate contacts, whom Key Vault e-mails before and after each automatic renewal and " +
+            "when a certificate's `emailWarning` fires. A vault-wide data-plane setting (`PUT {vault}/certificates/contacts`): " +
+            "the stack owns the whole list, replaces it on every change and deletes it with the stack.",
+        shownDefault: "none (the vault's contacts are left alone)",
+    },
+    notList: "must be a list of contacts such as [{ email: certificates@example.com }]",
+    notEmpty: "is empty; remove it to leave the vault's contacts alone, or list at least one contact",
+});
+
 // -------------------------------------------------------------------- keyVault
 
 const keyVaultFields = {
@@ -212,6 +242,7 @@ const keyVaultFields = {
         },
         default: false,
     }),
+    certificateContacts: certificateContactsSchema,
 };
 type KeyVaultFields = ObjectOutput<typeof keyVaultFields>;
 
@@ -310,6 +341,94 @@ const renewalSchema = transform(object({
 }), (r): RenewalTrigger => r.daysBeforeExpiry !== undefined ? { daysBeforeExpiry: r.daysBeforeExpiry }
     : { lifetimePercentage: r.lifetimePercentage ?? 80 });
 
+// ------------------------------------------------- e-mail warning (issue 19)
+
+const emailWarningSchema = transform(object({
+    daysBeforeExpiry: int({
+        docs: { description: "E-mail the contacts this many days before the certificate expires.", rule: "1 to `validityInMonths` x 27" },
+        range: (at) => {
+            const v = at.lookup("validityInMonths");
+            const months = typeof v === "number" ? v : 12;
+            return { min: 1, max: months * DAYS_PER_MONTH_KEY_VAULT, note: ` (validityInMonths ${months} x ${DAYS_PER_MONTH_KEY_VAULT})` };
+        },
+    }),
+    lifetimePercentage: int({
+        docs: { description: "E-mail the contacts when this share of the validity has passed." },
+        range: [1, 99],
+    }),
+}, {
+    docs: {
+        description: "An `EmailContacts` lifetime action beside `AutoRenew`: Key Vault e-mails the vault's certificate contacts " +
+            "(`keyVault.certificateContacts`) when the trigger is reached. Exactly one trigger, and it must come after the renewal " +
+            "(a shorter window than `renewal`), so that it fires only when the renewal has not produced a new version; before a " +
+            "renewal Key Vault already e-mails the contacts itself ([operations](operations.md#certificate-contacts-and-e-mail-warnings)).",
+        shownDefault: "none",
+    },
+    relations: [
+        (_resolved, at, raw) => {
+            if (raw.daysBeforeExpiry !== undefined && raw.lifetimePercentage !== undefined) {
+                at.fail(raw, "sets both daysBeforeExpiry and lifetimePercentage; Key Vault takes exactly one trigger");
+            } else if (raw.daysBeforeExpiry === undefined && raw.lifetimePercentage === undefined) {
+                at.missing("one of daysBeforeExpiry or lifetimePercentage");
+            }
+        },
+    ],
+}), (r): RenewalTrigger | undefined => r.daysBeforeExpiry !== undefined ? { daysBeforeExpiry: r.daysBeforeExpiry }
+    : r.lifetimePercentage !== undefined ? { lifetimePercentage: r.lifetimePercentage } : undefined);
+
+/** Seconds left before expiry when a trigger fires, at the shortest (28-day) and longest (31-day) month. */
+function triggerWindowBounds(trigger: RenewalTrigger, validityInMonths: number): { min: number; max: number } {
+    if ("daysBeforeExpiry" in trigger) {
+        return { min: trigger.daysBeforeExpiry * 86400, max: trigger.daysBeforeExpiry * 86400 };
+    }
+    const left = (100 - trigger.lifetimePercentage) / 100;
+    return { min: Math.floor(validityInMonths * 28 * 86400 * left), max: Math.ceil(validityInMonths * 31 * 86400 * left) };
+}
+
+/** True when the trigger `later` certainly fires after `earlier` within one version's lifetime. */
+export function firesAfter(later: RenewalTrigger, earlier: RenewalTrigger, validityInMonths: number): boolean {
+    if ("daysBeforeExpiry" in later && "daysBeforeExpiry" in earlier) return later.daysBeforeExpiry < earlier.daysBeforeExpiry;
+    if ("lifetimePercentage" in later && "lifetimePercentage" in earlier) return later.lifetimePercentage > earlier.lifetimePercentage;
+    // Mixed units: months are 28 to 31 days long, so compare the widest reading of one with the narrowest of the other.
+    return triggerWindowBounds(later, validityInMonths).max < triggerWindowBounds(earlier, validityInMonths).min;
+}
+
+function showTrigger(prefix: string, trigger: RenewalTrigger): string {
+    return "daysBeforeExpiry" in trigger ? `${prefix}.daysBeforeExpiry ${trigger.daysBeforeExpiry}` : `${prefix}.lifetimePercentage ${trigger.lifetimePercentage}`;
+}
+
+/**
+ * The e-mail comes after the renewal trigger. Key Vault already mails the contacts before an
+ * automatic renewal and after it (success or failure), so an e-mail that fires earlier says
+ * nothing new every cycle; one that fires later is reached only when no new version was issued.
+ */
+function emailWarningAfterRenewal(cert: { renewal?: RenewalTrigger; emailWarning?: RenewalTrigger; validityInMonths?: number }, at: At): void {
+    const { renewal, emailWarning, validityInMonths } = cert;
+    if (renewal === undefined || emailWarning === undefined || validityInMonths === undefined) return;
+    if (!firesAfter(emailWarning, renewal, validityInMonths)) {
+        at.key("emailWarning").fail(emailWarning,
+            `does not certainly fire after the renewal (${showTrigger("renewal", renewal)}, validityInMonths ${validityInMonths}, months of 28-31 days); ` +
+            "give it a shorter window than the renewal so that it fires only when no new version was issued " +
+            "(Key Vault already e-mails the contacts before and after each renewal)");
+    }
+}
+
+/** An EmailContacts action mails the vault's contacts: on a vault the stack creates, only the ones configured here exist. */
+function emailWarningsReachSomeone(config: { keyVault?: KeyVaultFields; certificates?: CertificateSpec[] }, at: At): void {
+    const contacts = config.keyVault?.certificateContacts ?? [];
+    if (contacts.length > 0) return;
+    (config.certificates ?? []).forEach((cert, i) => {
+        if (cert.emailWarning === undefined) return;
+        const here = at.key("certificates").index(i).key("emailWarning");
+        if (config.keyVault?.id === undefined) {
+            here.fail(cert.emailWarning, "has nobody to e-mail: the vault this stack creates has no certificate contacts; set keyVault.certificateContacts");
+        } else {
+            here.warn(cert.emailWarning, "e-mails the adopted vault's certificate contacts, which this stack does not set; " +
+                "check it has some (az keyvault certificate contact list) or set keyVault.certificateContacts");
+        }
+    });
+}
+
 export const certificateSchema = object({
     name: str({
         docs: { description: "The certificate's name in the vault; unique in the vault (case-insensitive)." },
@@ -336,6 +455,7 @@ export const certificateSchema = object({
         default: 12,
     }),
     renewal: renewalSchema,
+    emailWarning: emailWarningSchema,
     keyType: oneOf(KEY_TYPES, {
         docs: { description: "The key's type; the HSM types need `keyVault.sku: premium`. The key is always exportable: the extension installs the private key on the node." },
         default: "RSA",
@@ -378,6 +498,7 @@ export const certificateSchema = object({
 }, {
     docs: { description: "A certificate." },
     required: "a certificate",
+    relations: [(cert, at) => emailWarningAfterRenewal(cert, at)],
 });
 
 export const certificatesSchema = list(certificateSchema, {
@@ -572,12 +693,16 @@ export const configSchema = object({
         docs: { description: "Tags for the resource group, Batch account, identity and vault." },
         default: {},
     }),
+    // Observability (config/observability.ts): certificate events and diagnostic settings.
+    certificateEvents: certificateEventsSchema,
+    diagnostics: diagnosticsSchema,
 }, {
     docs: { description: "The stack configuration under the project's namespace." },
     required: "the configuration",
     relations: [(config, at) => renewalOutlastsPolling(config, at), (config, at) => checkNetworkRelations(config, at),
         (_config, at, raw) => onePoolForm(raw, at), (config, at) => poolCertificatesExist(config, at),
-        (config, at, raw) => checkProtectionRelations(config, at, raw)],
+        (config, at, raw) => checkProtectionRelations(config, at, raw),
+        (config, at) => emailWarningsReachSomeone(config, at), (config, at) => certificateEventsFitFilter(config, at)],
 });
 
 export type CertificateSpec = OutputOf<typeof certificateSchema>;
@@ -585,3 +710,4 @@ export type KeyVaultSpec = OutputOf<typeof keyVaultSchema>;
 export type PoolSpec = OutputOf<typeof poolSchema>;
 export type ImageReference = OutputOf<typeof imageSchema>;
 export type KeyVaultExtensionSpec = OutputOf<typeof keyVaultExtensionSchema>;
+export type CertificateContactSpec = OutputOf<typeof certificateContactSchema>;

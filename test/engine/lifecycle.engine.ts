@@ -5,14 +5,15 @@
 // What it can't: that Azure accepts the requests (see docs/testing.md).
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { parseDocument } from "yaml";
-import { ACCOUNT_ENCRYPTION_TYPE, AZURE_TYPES, CERTIFICATE_TYPE, COMPONENT_TYPE, POOL_SETTINGS_TYPE } from "../../components/azureFacts";
+import { ACCOUNT_ENCRYPTION_TYPE, AZURE_TYPES, CERTIFICATE_CONTACTS_TYPE, CERTIFICATE_TYPE, COMPONENT_TYPE, POOL_SETTINGS_TYPE } from "../../components/azureFacts";
 import { nodeCount } from "./standin/azureModel";
 import type { PlanDocument } from "../../policy/planDocument";
 import type { KeyVaultEndpoint } from "../keyvault/endpoint";
-import { clearCalls, cli, collectSteps, type EngineSession, openSession, openStack, readCalls, type Step, stepsFor } from "./harness";
+import { clearCalls, cli, collectSteps, type EngineSession, openSession, openStack, PROJECT_DIR, readCalls, type Step, stepsFor } from "./harness";
 import { loadModel } from "./standin/azureModel";
 import { type EngineAzure, startEngineAzure, vaultHostOf } from "./keyvault";
 import { offlinePlan } from "./plan";
@@ -73,6 +74,8 @@ for (const target of TARGETS) {
         let plan: PlanDocument;
         const opts = (): { configFile: string; onEvent: (e: EngineEvent) => void } => ({ configFile, onEvent: (e) => events.push(e) });
         let events: EngineEvent[] = [];
+        /** The events of the first pulumi up, kept for the checks of what it created and in which order. */
+        let upEvents: EngineEvent[] = [];
         const steps = (): Step[] => collectSteps(events);
 
         before(async () => {
@@ -102,6 +105,7 @@ for (const target of TARGETS) {
             clearCalls(session);
             events = [];
             const result = await stack.up(opts());
+            upEvents = [...events];
             assert.equal(result.summary.result, "succeeded");
             const done = events.flatMap((e) => e.resOutputsEvent ? [e.resOutputsEvent.metadata.urn] : []);
             const started = steps();
@@ -123,7 +127,30 @@ for (const target of TARGETS) {
             }
             const outputs = await stack.outputs();
             assert.deepEqual(outputs.keyVaultExtension?.value, plan.outputs.keyVaultExtension, "the rendered extension differs from the plan's");
+            // Certificate contacts (issue 19): the list the plan shows is the one the vault holds.
+            for (const contacts of plan.resources.filter((r) => r.type === CERTIFICATE_CONTACTS_TYPE)) {
+                assert.deepEqual(keyVault.contacts(vaultHostOf(outputs.vaultUri.value as string)), contacts.inputs.contacts, "the vault's contacts differ from the plan's");
+            }
         });
+
+        // Certificate events (docs/operations.md): Key Vault reports only versions created after the subscription
+        // exists, so the engine must finish the subscription before it starts any certificate.
+        if (/^\s+batch-cert-rotation:certificateEvents:/m.test(readFileSync(join(PROJECT_DIR, target.file), "utf8"))) {
+            it("certificate events: the system topic, then its subscription, are created before any certificate; diagnostic settings on the vault and the Batch account", () => {
+                const finished = (type: string): number[] => upEvents.flatMap((e, i) => e.resOutputsEvent?.metadata.type === type ? [i] : []);
+                const started = (type: string): number[] => upEvents.flatMap((e, i) => e.resourcePreEvent?.metadata.type === type && e.resourcePreEvent.metadata.op === "create" ? [i] : []);
+                const [topicDone] = finished(AZURE_TYPES.systemTopic);
+                const [subscriptionStart] = started(AZURE_TYPES.systemTopicEventSubscription);
+                const [subscriptionDone] = finished(AZURE_TYPES.systemTopicEventSubscription);
+                const certificateStarts = started(CERTIFICATE_TYPE);
+                assert.ok(topicDone !== undefined && subscriptionDone !== undefined && certificateStarts.length > 0, "topic, subscription and certificates were created");
+                assert.ok(topicDone < subscriptionStart, "the subscription began before its topic existed");
+                assert.ok(certificateStarts.every((i) => subscriptionDone < i), "a certificate began before the event subscription existed");
+                const settings = readCalls(session).filter((c) => c.method === "Create" && !c.preview && c.type === AZURE_TYPES.diagnosticSetting);
+                assert.deepEqual(settings.map((c) => String(c.inputs?.resourceUri).split("/providers/").pop()).sort(),
+                    ["Microsoft.Batch/batchAccounts/" + String(plan.outputs.batchAccountName), "Microsoft.KeyVault/vaults/" + String(plan.outputs.vaultName)].sort());
+            });
+        }
 
         it("a second pulumi up changes nothing", async () => {
             events = [];
@@ -366,6 +393,8 @@ for (const target of TARGETS) {
             assert.deepEqual(remaining.filter((r: { type: string }) => r.type !== "pulumi:pulumi:Stack"), []);
             for (const { outputs } of certificates) {
                 assert.ok(keyVault.isSoftDeleted(outputs.name, vaultHostOf(outputs.vaultUri)), `${outputs.name} is not soft-deleted`);
+                // The stack owned the vault's contacts (issue 19): destroy deletes them.
+                assert.equal(keyVault.contacts(vaultHostOf(outputs.vaultUri)), undefined, "the vault's certificate contacts outlived the stack");
             }
         });
     });

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Builds the Pulumi CLI and the Node.js language host from Go modules, for the
-# engine suite only (users install the Pulumi CLI the normal way). The CLI is
-# pinned to the @pulumi/pulumi version in package-lock.json; the language host
-# is the last one published inside the sdk module (v3.68.0), which runs this
-# project's program with the newer CLI. Cached outside the checkout; prints the
-# bin folder on its last line.
+# Builds the Pulumi CLI, the Node.js language host and the YAML language host
+# from Go modules, for the engine suite only (users install the Pulumi CLI the
+# normal way, which brings both hosts). The CLI is pinned to the @pulumi/pulumi
+# version in package-lock.json; the Node.js host is the last one published
+# inside the sdk module (v3.68.0), which runs this project's program with the
+# newer CLI; the YAML host (github.com/pulumi/pulumi-yaml) runs the YAML program
+# that consumes the component as a Pulumi package. Every version is in the
+# cache folder's name. Cached outside the checkout; prints the bin folder on its
+# last line.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -14,10 +17,11 @@ command -v go >/dev/null 2>&1 || fail "Go is not installed (needed to build the 
 version=$(node -p 'require("./package-lock.json").packages["node_modules/@pulumi/pulumi"].version' 2>/dev/null) \
   || fail "cannot read the @pulumi/pulumi version from package-lock.json"
 host_version=3.68.0
-cache="${XDG_CACHE_HOME:-$HOME/.cache}/batch-cert-rotation/pulumi-v${version}-nodejs-v${host_version}"
+yaml_version=1.25.0
+cache="${XDG_CACHE_HOME:-$HOME/.cache}/batch-cert-rotation/pulumi-v${version}-nodejs-v${host_version}-yaml-v${yaml_version}"
 bin="$cache/bin"
 
-if [ -x "$bin/pulumi" ] && [ -x "$bin/pulumi-language-nodejs" ] \
+if [ -x "$bin/pulumi" ] && [ -x "$bin/pulumi-language-nodejs" ] && [ -x "$bin/pulumi-language-yaml" ] \
    && [ "$("$bin/pulumi" version 2>/dev/null)" = "v${version}" ]; then
   echo "$bin"; exit 0
 fi
@@ -52,8 +56,21 @@ build_host() {
     || fail "building pulumi-language-nodejs v${host_version} failed"
 }
 
-echo "engine toolchain: building Pulumi CLI v${version} and language host v${host_version} into $bin (first build takes minutes)" >&2
+build_yaml_host() {
+  local dir="$cache/src-yaml"
+  rm -rf "$dir"; mkdir -p "$dir"; cd "$dir"
+  go mod init toolchain-yaml >/dev/null 2>&1
+  go get "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml@v${yaml_version}" \
+    || fail "go get github.com/pulumi/pulumi-yaml@v${yaml_version} failed (is the Go module proxy reachable?)"
+  go build -o "$bin/pulumi-language-yaml" \
+    -ldflags "-X github.com/pulumi/pulumi-yaml/pkg/version.Version=v${yaml_version}" \
+    github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml \
+    || fail "building pulumi-language-yaml v${yaml_version} failed"
+}
+
+echo "engine toolchain: building Pulumi CLI v${version}, language hosts nodejs v${host_version} and yaml v${yaml_version} into $bin (first build takes minutes)" >&2
 ( build_host ) >&2
+( build_yaml_host ) >&2
 ( build_cli ) >&2
 "$bin/pulumi" version >/dev/null || fail "the built CLI does not run"
 echo "$bin"

@@ -22,8 +22,12 @@
 // curve Key Vault does not take is refused with 400 BadParameter, as Key Vault
 // refuses it. HSM key types issue a software key here.
 //
+// The vault's certificate contacts (PUT/GET/DELETE /certificates/contacts)
+// answer as the recorded contacts session shows: the list with the
+// collection's id, and 404 ContactsNotFound once there is none.
+//
 // Not implemented (answered 405 as Key Vault answers a route it does not
-// have, never a silent 200): contacts, issuers, import, merge, backup/restore,
+// have, never a silent 200): issuers, import, merge, backup/restore,
 // listing certificates.
 import { isPlainObject } from "../../components/json";
 import * as crypto from "node:crypto";
@@ -155,6 +159,8 @@ interface Vault {
     host: string;
     live: Map<string, Certificate>;
     deleted: Map<string, DeletedCertificate>;
+    /** The certificate contacts as set; undefined when none are (never set, or deleted). */
+    contacts?: Json[];
 }
 
 export interface RenewResult {
@@ -179,6 +185,8 @@ export interface KeyVaultEndpoint {
     };
     /** Simulated AutoRenew: a new issued version under the same name and policy (Azure's own renewal can't be recorded). */
     renew(name: string, vaultHost?: string): Promise<RenewResult>;
+    /** The vault's certificate contacts as stored, or undefined when none are set. */
+    contacts(vaultHost?: string): Json[] | undefined;
     /** Names of live and soft-deleted certificates, for assertions. */
     state(vaultHost?: string): { live: string[]; deleted: string[]; versions(name: string): string[] };
     /** A soft delete done elsewhere (portal, CLI), already visible under /deletedcertificates. */
@@ -682,6 +690,35 @@ export async function startKeyVaultEndpoint(options: EndpointOptions = {}): Prom
         return new HttpAnswer(200, pendingBody(vault, cert, op), "pending:deleted");
     }
 
+    // ----- certificate contacts -----
+
+    function contactsBody(vault: Vault, contacts: Json[]): Json {
+        return { id: `${base(vault)}/certificates/contacts`, contacts: contacts.map((c) => ({ ...c })) };
+    }
+
+    function contactsNotFound(): HttpAnswer {
+        return kvError(404, "ContactsNotFound", "Contacts not found", "contacts:404");
+    }
+
+    /** PUT replaces the whole list (SetCertificateContacts); the answer is the list as stored. */
+    function setContacts(vault: Vault, body: Json): HttpAnswer {
+        const list = Array.isArray(body.contacts) ? body.contacts.filter(isPlainObject) : [];
+        vault.contacts = list.map((c) => ({ ...c }));
+        return new HttpAnswer(200, contactsBody(vault, vault.contacts), "contacts:put");
+    }
+
+    function getContacts(vault: Vault): HttpAnswer {
+        return vault.contacts === undefined ? contactsNotFound() : new HttpAnswer(200, contactsBody(vault, vault.contacts), "contacts:get");
+    }
+
+    /** As recorded: DELETE answers the list it removed. With none set it answers the GET's 404 (not recorded: Key Vault's own not-found). */
+    function deleteContacts(vault: Vault): HttpAnswer {
+        const contacts = vault.contacts;
+        if (contacts === undefined) return contactsNotFound();
+        vault.contacts = undefined;
+        return new HttpAnswer(200, contactsBody(vault, contacts), "contacts:delete");
+    }
+
     // ----- faults -----
 
     function fault(vault: Vault, method: string, path: string): HttpAnswer | undefined {
@@ -741,6 +778,11 @@ export async function startKeyVaultEndpoint(options: EndpointOptions = {}): Prom
         const json: Json = isPlainObject(body) ? body : {};
         const [collection, name = "", third, fourth] = segments;
         const n = segments.length;
+        if (collection === "certificates" && name === "contacts" && n === 2) {
+            if (method === "PUT") return setContacts(vault, json);
+            if (method === "GET") return getContacts(vault);
+            if (method === "DELETE") return deleteContacts(vault);
+        }
         if (collection === "certificates" && n >= 2 && name !== "" && !["contacts", "issuers", "restore"].includes(name)) {
             if (n === 3 && third === "create" && method === "POST") return create(vault, name, json);
             if (n === 3 && third === "pending") {
@@ -914,6 +956,10 @@ export async function startKeyVaultEndpoint(options: EndpointOptions = {}): Prom
             cert.versions.push(v);
             const issued = v.issued as IssuedCertificate;
             return { version: v.id, thumbprint: issued.sha1.toString("hex").toUpperCase(), x5t: base64url(issued.sha1) };
+        },
+        contacts(vaultHost?: string) {
+            const vault = vaultFor(vaultHost ?? defaultHost);
+            return vault.contacts?.map((c) => ({ ...c }));
         },
         state(vaultHost?: string) {
             const vault = vaultHost !== undefined ? vaultFor(vaultHost) : vaultFor(defaultHost);

@@ -40,7 +40,10 @@ export function recordedKind(entry: RecordedEntry): string {
     const body = entry.ResponseBody;
     if (status === 401) return "challenge:401";
     if (status === 405) return "unknown-route:405";
-    const [collection, , third] = segments;
+    const [collection, second, third] = segments;
+    if (collection === "certificates" && second === "contacts" && third === undefined) {
+        return status === 404 ? "contacts:404" : `contacts:${method.toLowerCase()}`;
+    }
     if (collection === "certificates") {
         if (third === "create") return `create:${status}`;
         if (third === "pending") {
@@ -96,6 +99,8 @@ const REQUEST_DEPENDENT = [
     /\.sans\.(dns_names|emails|upns|uris|ipAddresses)$/,
     /\.trigger\.(lifetime_percentage|days_before_expiry)$/,
     /\.key_props\.crv$/,
+    // A contact's name and phone are optional: present in an answer when the request gave them.
+    /\.contacts\[0\]\.(name|phone)$/,
 ];
 
 /** Differences of shape: keys present on one side only, or a value of another type, at any depth. */

@@ -130,7 +130,7 @@ describe("the loopback endpoint refuses what Key Vault refuses", () => {
     it("a route it does not implement answers 405 with Key Vault's error body, never a silent 200", async () => {
         for (const [method, path] of [
             ["GET", "/certificates"],
-            ["PUT", "/certificates/contacts"],
+            ["PUT", "/certificates/issuers/digicert"],
             ["POST", "/certificates/authcert/import"],
             ["GET", "/keys/authcert/"],
             ["POST", "/certificates//create"],

@@ -5,7 +5,7 @@
 
 import { deterministicGuid } from "../../components/naming";
 import { vaultDnsSuffixForRegion } from "../../components/network";
-import { ACCOUNT_ENCRYPTION_TYPE, AZURE_TYPES, CERTIFICATE_TYPE, POOL_SETTINGS_TYPE } from "../../components/azureFacts";
+import { ACCOUNT_ENCRYPTION_TYPE, AZURE_TYPES, CERTIFICATE_CONTACTS_TYPE, CERTIFICATE_TYPE, POOL_SETTINGS_TYPE } from "../../components/azureFacts";
 import { ARM_ENDPOINT, renderRequest } from "./render";
 
 export const FAKE_SUBSCRIPTION_ID = deterministicGuid("plan", "subscription");
@@ -104,8 +104,32 @@ export function resourceAnswer(type: string, name: string, inputs: State): { id:
                 id,
                 state: { ...inputs, name: inputs.virtualNetworkLinkName, provisioningState: "Succeeded", virtualNetworkLinkState: "Completed" },
             };
+        case AZURE_TYPES.systemTopic: {
+            // With a system-assigned identity Azure gives the topic a principal (EventGrid.json, IdentityInfo.principalId).
+            const identity = inputs.identity as State | undefined;
+            return {
+                id,
+                state: {
+                    ...inputs,
+                    name: inputs.systemTopicName,
+                    provisioningState: "Succeeded",
+                    metricResourceId: deterministicGuid("metricResourceId", String(id)),
+                    ...(identity === undefined ? {} : {
+                        identity: { ...identity, principalId: deterministicGuid("principalId", String(id)), tenantId: FAKE_TENANT_ID },
+                    }),
+                },
+            };
+        }
+        case AZURE_TYPES.systemTopicEventSubscription:
+            return { id, state: { ...inputs, name: inputs.eventSubscriptionName, provisioningState: "Succeeded" } };
+        case AZURE_TYPES.diagnosticSetting:
+            return { id, state: { ...inputs } };
         case POOL_SETTINGS_TYPE:
             return { id: `${String(inputs.poolId)}/updatableSettings`, state: { ...inputs } };
+        case CERTIFICATE_CONTACTS_TYPE: {
+            const contactsId = `${String(inputs.vaultUri).replace(/\/+$/, "")}/certificates/contacts`;
+            return { id: contactsId, state: { ...inputs, contactsId } };
+        }
         case CERTIFICATE_TYPE: {
             const uri = String(inputs.vaultUri).replace(/\/?$/, "/");
             const certName = String((inputs.certificate as State).name);
@@ -150,6 +174,7 @@ export function invokeAnswer(token: string, inputs: State): State {
             return {
                 id: `/subscriptions/${FAKE_SUBSCRIPTION_ID}/resourceGroups/${rg}/providers/Microsoft.KeyVault/vaults/${name}`,
                 name,
+                location: "westus2",
                 properties: { tenantId: FAKE_TENANT_ID, vaultUri: vaultUri(name, "westus2"), sku: { family: "A", name: "standard" } },
             };
         }

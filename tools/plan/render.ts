@@ -4,7 +4,9 @@
 // the rest nests under "properties". The plan's JSON carries these so that
 // reviewers and tests see exactly what Azure will receive.
 
-import { ACCOUNT_ENCRYPTION_TYPE, AZURE_TYPES, CERTIFICATE_TYPE, COMPONENT_TYPE, POOL_SETTINGS_TYPE } from "../../components/azureFacts";
+import { ACCOUNT_ENCRYPTION_TYPE, AZURE_TYPES, CERTIFICATE_CONTACTS_TYPE, CERTIFICATE_TYPE, COMPONENT_TYPE, POOL_SETTINGS_TYPE } from "../../components/azureFacts";
+import { renderContactsRequest } from "../../components/certificateContactsProvider";
+import type { CertificateContactSpec } from "../../components/config/schema";
 import { BATCH_API_VERSION } from "../../components/poolSettingsProvider";
 import { customerManagedEncryption } from "../../components/accountEncryptionProvider";
 import { renderCertificateCreateRequest } from "../../components/certificatePolicy";
@@ -28,6 +30,9 @@ export const API_VERSIONS = {
     [AZURE_TYPES.virtualNetworkLink]: "2024-06-01",
     [AZURE_TYPES.managementLock]: "2020-05-01",
     [AZURE_TYPES.key]: "2024-11-01",
+    [AZURE_TYPES.systemTopic]: "2025-02-15",
+    [AZURE_TYPES.systemTopicEventSubscription]: "2025-02-15",
+    [AZURE_TYPES.diagnosticSetting]: "2021-05-01-preview",
 } as const;
 
 export { CERTIFICATE_TYPE };
@@ -51,6 +56,9 @@ export const PATH_PARAMETERS: Readonly<Record<string, readonly string[]>> = {
     [AZURE_TYPES.virtualNetworkLink]: ["resourceGroupName", "privateZoneName", "virtualNetworkLinkName"],
     [AZURE_TYPES.managementLock]: ["scope", "lockName"],
     [AZURE_TYPES.key]: ["resourceGroupName", "vaultName", "keyName"],
+    [AZURE_TYPES.systemTopic]: ["resourceGroupName", "systemTopicName"],
+    [AZURE_TYPES.systemTopicEventSubscription]: ["resourceGroupName", "systemTopicName", "eventSubscriptionName"],
+    [AZURE_TYPES.diagnosticSetting]: ["resourceUri", "name"],
 };
 
 function pathParameters(type: keyof typeof API_VERSIONS): readonly string[] {
@@ -111,6 +119,30 @@ function subResourcesById(value: unknown[]): unknown[] {
         const { id, ...properties } = item as Inputs;
         return omit({ id, properties: Object.keys(omit(properties, [])).length > 0 ? omit(properties, []) : undefined }, []);
     });
+}
+
+/**
+ * azure-native flattens an Event Grid destination (`{ endpointType, resourceId }`);
+ * ARM nests all but the discriminator under `properties` (EventGrid.json, EventSubscriptionDestination).
+ */
+function eventDestination(value: unknown): unknown {
+    if (value === null || typeof value !== "object") return value;
+    const { endpointType, ...properties } = value as Inputs;
+    return { endpointType, properties: omit(properties, []) };
+}
+
+/** An event subscription's body: the destinations nested as ARM has them, the rest under properties. */
+function eventSubscriptionBody(inputs: Inputs, pathParams: readonly string[]): Record<string, unknown> {
+    const { destination, deliveryWithResourceIdentity, ...rest } = omit(inputs, pathParams);
+    const delivery = deliveryWithResourceIdentity as Inputs | undefined;
+    return {
+        properties: omit({
+            ...rest,
+            destination: destination === undefined ? undefined : eventDestination(destination),
+            deliveryWithResourceIdentity: delivery === undefined ? undefined
+                : omit({ ...delivery, destination: eventDestination(delivery.destination) }, []),
+        }, []),
+    };
 }
 
 function put(path: string, apiVersion: string, body: Record<string, unknown>): RenderedRequest {
@@ -186,10 +218,25 @@ export function renderRequest(type: string, inputs: Inputs, subscriptionId: stri
                 url: `${str(inputs, "armEndpoint").replace(/\/+$/, "")}${str(inputs, "accountId")}?api-version=${BATCH_API_VERSION}`,
                 body: { properties: { encryption: customerManagedEncryption(str(inputs, "keyIdentifier")) } },
             };
+        case AZURE_TYPES.systemTopic:
+            return put(`${groupPath(subscriptionId, inputs)}/providers/Microsoft.EventGrid/systemTopics/${str(inputs, "systemTopicName")}`,
+                API_VERSIONS[type], envelope(inputs, pathParameters(type)));
+        case AZURE_TYPES.systemTopicEventSubscription:
+            return put(`${groupPath(subscriptionId, inputs)}/providers/Microsoft.EventGrid/systemTopics/${str(inputs, "systemTopicName")}` +
+                `/eventSubscriptions/${str(inputs, "eventSubscriptionName")}`, API_VERSIONS[type], eventSubscriptionBody(inputs, pathParameters(type)));
+        case AZURE_TYPES.diagnosticSetting:
+            // An extension resource: its URL hangs below the resource it watches.
+            return put(`${str(inputs, "resourceUri")}/providers/Microsoft.Insights/diagnosticSettings/${str(inputs, "name")}`,
+                API_VERSIONS[type], { properties: omit(inputs, pathParameters(type)) });
         case CERTIFICATE_TYPE: {
             const certificate = inputs.certificate as CertificateSpec;
             const rendered = renderCertificateCreateRequest(str(inputs, "vaultUri"), certificate);
             return { method: rendered.method, url: rendered.url, body: rendered.body as Record<string, unknown> };
+        }
+        case CERTIFICATE_CONTACTS_TYPE: {
+            // SetCertificateContacts on the vault's data plane (components/certificateContactsProvider.ts).
+            const rendered = renderContactsRequest(str(inputs, "vaultUri"), inputs.contacts as CertificateContactSpec[]);
+            return { method: rendered.method, url: rendered.url, body: rendered.body as unknown as Record<string, unknown> };
         }
         case POOL_SETTINGS_TYPE:
             // Batch's Pool - Update: a PATCH of the updatable settings alone (components/poolSettingsProvider.ts).

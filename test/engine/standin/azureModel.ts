@@ -208,9 +208,24 @@ function putRoleAssignment(model: AzureModel, id: string, body: Body): ArmRespon
     return { status: existing ? 200 : 201, body: { id, ...body } };
 }
 
+const SYSTEM_TOPIC_ID = /\/providers\/Microsoft\.EventGrid\/systemTopics\/[^/]+$/i;
+
+// Event Grid: "Only one Azure Event Grid system topic is allowed per source" (MicrosoftDocs azure-docs
+// articles/event-grid/system-topics.md). The refusal is documented; its code and wording here are the stand-in's own.
+function putSystemTopic(model: AzureModel, id: string, body: Body): ArmResponse {
+    const source = String(properties(body).source ?? "").toLowerCase();
+    const twin = Object.values(model.resources).find((r) => SYSTEM_TOPIC_ID.test(r.id) && key(r.id) !== key(id) &&
+        String(properties(r.body).source ?? "").toLowerCase() === source);
+    if (twin) return armError(400, "InvalidRequest", `Only one system topic is allowed per source; ${twin.id} already has source ${source}.`);
+    const existing = model.resources[key(id)];
+    model.resources[key(id)] = { id, body };
+    return { status: existing ? 200 : 201, body: { id, ...body } };
+}
+
 export function putResource(path: string, id: string, body: Body): ArmResponse {
     return update(path, (model) => {
         if (ACCESS_POLICY_ID.test(id)) return putAccessPolicy(model, id, body);
+        if (SYSTEM_TOPIC_ID.test(id)) return putSystemTopic(model, id, body);
         if (ROLE_ASSIGNMENT_ID.test(id)) return putRoleAssignment(model, id, body);
         const vault = VAULT_ID.exec(id);
         if (vault) return putVault(model, id, vault[1], body);

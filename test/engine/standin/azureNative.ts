@@ -29,6 +29,10 @@ export const FORCE_NEW: Readonly<Record<string, readonly string[]>> = {
     [AZURE_TYPES.virtualNetworkLink]: ["location"],
     // custom_keyvault_accesspolicy.go: the policy's objectId is part of the resource's path.
     [AZURE_TYPES.accessPolicy]: ["policy"],
+    // Create-only by x-ms-mutability [read, create]: EventGrid.json 2025-02-15 TrackedResource.location
+    // (replacement.go has no EventGrid entry). An event subscription and a diagnostic setting
+    // (diagnosticsSettings_API.json 2021-05-01-preview) mark nothing create-only: only their path parameters replace.
+    [AZURE_TYPES.systemTopic]: ["location"],
 };
 
 export function containsUnknown(value: unknown): boolean {

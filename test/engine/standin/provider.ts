@@ -19,6 +19,7 @@ import * as providerProto from "@pulumi/pulumi/proto/provider_pb";
 import * as pluginProto from "@pulumi/pulumi/proto/plugin_pb";
 import { invokeAnswer, resourceAnswer, type State } from "../../../tools/plan/answers";
 import { deleteResource, getResource } from "./azureModel";
+import { standInSchema } from "./schema";
 import {
     armIdOf, azureErrorMessage, createInModel, diffInputs, previewCreateOutputs, previewUpdateOutputs, updateInModel,
 } from "./azureNative";
@@ -103,7 +104,7 @@ export function serve(plugin: string): Promise<number> {
     const implementation: Record<string, Handler<never, unknown>> = {
         handshake: unimplemented(),
         parameterize: unimplemented(),
-        getSchema: unimplemented(),
+        getSchema: unary(() => new providerProto.GetSchemaResponse().setSchema(standInSchema(plugin, version))),
         call: unimplemented(),
         list: unimplemented(),
         construct: unimplemented(),
