@@ -422,13 +422,19 @@ void describe("checkPlanRequests", () => {
         inputs: {},
         request,
     });
+    // The body the plan renders for the stack's account (index.ts): ARM's envelope, the settings under properties.
+    const batchAccountBody = {
+        location: "westus2",
+        tags: { environment: "dev" },
+        properties: { poolAllocationMode: "BatchService", publicNetworkAccess: "Enabled" },
+    };
     const plan = (resources: PlannedResource[]): PlanDocument => ({ stack: "dev", resources, outputs: {}, warnings: [] });
 
     before(async () => {
         specs = await loadBoundSpecs(fixturePath("specs"));
     });
 
-    void test("a plan's pool, vault, certificate and access-policy requests are validated and counted; the unbound Batch account is counted apart", async () => {
+    void test("a plan's Batch account, pool, vault, certificate and access-policy requests are validated and counted; an unbound type is counted apart", async () => {
         const result = await checkPlanRequests(
             plan([
                 resource("azure-native:batch:Pool", "p-pool", { method: "PUT", url: poolUrl("p"), body: poolBody }),
@@ -446,6 +452,11 @@ void describe("checkPlanRequests", () => {
                 resource("azure-native:batch:BatchAccount", "batch", {
                     method: "PUT",
                     url: `${ARM}/Microsoft.Batch/batchAccounts/acct1?api-version=2024-07-01`,
+                    body: batchAccountBody,
+                }),
+                resource("azure-native:storage:StorageAccount", "storage", {
+                    method: "PUT",
+                    url: `${ARM}/Microsoft.Storage/storageAccounts/st1?api-version=2024-01-01`,
                     body: { location: "westus2" },
                 }),
                 resource("batch-cert-rotation:index:CertRotationPool", "p", undefined),
@@ -463,9 +474,30 @@ void describe("checkPlanRequests", () => {
                 "pulumi-nodejs:dynamic/batch-cert-rotation:KeyVaultCertificateContacts": 1,
                 "azure-native:keyvault:AccessPolicy": 1,
                 "azure-native:managedidentity:UserAssignedIdentity": 1,
+                "azure-native:batch:BatchAccount": 1,
             },
-            unchecked: { "azure-native:batch:BatchAccount": 1 },
+            unchecked: { "azure-native:storage:StorageAccount": 1 },
         });
+    });
+
+    void test("a Batch account request is BatchAccount_Create: a misplaced field, a wrong enum or a bad name is a problem", async () => {
+        const batchAccount = "azure-native:batch:BatchAccount";
+        const accountUrl = (name: string): string => `${ARM}/Microsoft.Batch/batchAccounts/${name}?api-version=2024-07-01`;
+        const result = await checkPlanRequests(plan([
+            // azure-native's flat input, not nested under properties as ARM has it.
+            resource(batchAccount, "b-flat", { method: "PUT", url: accountUrl("acct1"), body: { location: "westus2", poolAllocationMode: "BatchService" } }),
+            resource(batchAccount, "b-enum", {
+                method: "PUT", url: accountUrl("acct2"), body: { ...batchAccountBody, properties: { ...batchAccountBody.properties, poolAllocationMode: "Batch" } },
+            }),
+            resource(batchAccount, "b-name", { method: "PUT", url: accountUrl("Acct_3"), body: batchAccountBody }),
+        ]), specs);
+        assert.deepEqual(result.problems, [
+            `b-flat (${batchAccount}) $.poolAllocationMode: Additional properties not allowed: poolAllocationMode (OBJECT_ADDITIONAL_PROPERTIES)`,
+            `b-enum (${batchAccount}) $.properties.poolAllocationMode: No enum match for: Batch (ENUM_MISMATCH)`,
+            // BatchAccount_Create's own accountName parameter: lowercase letters and digits only.
+            `b-name (${batchAccount}) path.accountName: String does not match pattern ^[a-z0-9]+$: Acct_3 (PATTERN)`,
+        ]);
+        assert.equal(result.validated[batchAccount], 3);
     });
 
     void test("a contacts request is SetCertificateContacts: a key the spec lacks, or another operation, is a problem", async () => {
