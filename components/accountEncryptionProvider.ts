@@ -19,18 +19,8 @@
 // (test/accountEncryption.test.ts).
 import type * as pulumi from "@pulumi/pulumi";
 import type { BatchAccount, BatchManagementClient } from "@azure/arm-batch";
-import { requestTimeoutPolicy } from "./requestTimeout";
-import {
-    isRetryable,
-    isRetryExhausted,
-    messageOf,
-    namedError,
-    networkFailureCodeOf,
-    responseTextOf,
-    retryWithBackoff,
-    statusCodeOf,
-} from "./retry";
-import { BATCH_API_VERSION } from "./poolSettingsProvider";
+import { type BatchRetryOptions, batchManagementClient, callBatch, explainBatchFailure } from "./batchManagement";
+import { isRetryExhausted, statusCodeOf } from "./retry";
 
 export interface AccountEncryptionInputs {
     /** The Batch account's ARM ID. */
@@ -48,7 +38,7 @@ export type AccountClientLike = Pick<BatchManagementClient["batchAccountOperatio
 
 export interface AccountEncryptionOptions {
     requestTimeoutMs: number;
-    retry: { maxAttempts: number; maxTotalWaitMs: number; initialDelayMs: number; maxDelayMs: number };
+    retry: BatchRetryOptions;
 }
 
 export const DEFAULT_ACCOUNT_ENCRYPTION_OPTIONS: AccountEncryptionOptions = {
@@ -70,20 +60,9 @@ export function parseAccountId(id: string): AccountIdParts {
     return { subscriptionId: m[1], resourceGroupName: m[2], accountName: m[3] };
 }
 
-/** `@azure/arm-batch` pinned to the Batch API version of the pools, signed in and connected as the environment says. */
+/** The account operations of Batch's management client (batchManagement.ts). */
 export function defaultAccountClientFactory(armEndpoint: string, subscriptionId: string, options: AccountEncryptionOptions): AccountClientLike {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const batch = require("@azure/arm-batch") as typeof import("@azure/arm-batch");
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const identity = require("@azure/identity") as typeof import("@azure/identity");
-    const endpoint = armEndpoint.replace(/\/+$/, "");
-    return new batch.BatchManagementClient(new identity.DefaultAzureCredential(), subscriptionId, {
-        endpoint,
-        credentialScopes: [`${endpoint}/.default`],
-        apiVersion: BATCH_API_VERSION,
-        retryOptions: { maxRetries: 0 },
-        additionalPolicies: [{ position: "perRetry", policy: requestTimeoutPolicy(options.requestTimeoutMs) }],
-    }).batchAccountOperations;
+    return batchManagementClient(armEndpoint, subscriptionId, options.requestTimeoutMs).batchAccountOperations;
 }
 
 /** The PATCH body that points the account at the key. */
@@ -174,34 +153,14 @@ export function makeAccountEncryptionProvider(
 }
 
 function call<T>(opts: AccountEncryptionOptions, operation: string, fn: () => Promise<T>): Promise<T> {
-    return retryWithBackoff(fn, {
-        operation,
-        ...opts.retry,
-        isRetryable: (err) => statusCodeOf(err) !== 403 && isRetryable(err),
-        jitter: (ms) => ms * (0.5 + Math.random() / 2),
-        fix: () => "Azure Resource Manager kept failing; check Azure's status for Batch in the account's region and rerun `pulumi up`",
-    });
+    return callBatch(opts.retry, operation, "the account's region", fn);
 }
 
 /** Every error leaving the provider names the account, the key, the cause and the fix, in one line. */
 function explain(operation: string, armEndpoint: string, err: unknown): unknown {
-    const cause = isRetryExhausted(err) ? err.lastError : err;
-    const code = networkFailureCodeOf(cause);
-    if (code !== undefined) {
-        const reason = code.startsWith("PROXY_")
-            ? `a proxy or gateway answered HTTP ${code.slice("PROXY_".length)} instead of Azure: ${messageOf(responseTextOf(cause) ?? cause).split(/\r?\n/)[0]}`
-            : `${code}: ${messageOf(cause).split(/\r?\n/)[0]}`;
-        return namedError("AccountEncryptionError",
-            `${operation}: can't reach Azure Resource Manager at ${armEndpoint} (${reason}). ` +
-                "Fix: check the network path from where pulumi runs to Resource Manager, and the proxy in HTTPS_PROXY/NO_PROXY if one is set.", err);
-    }
-    const status = statusCodeOf(cause);
-    if (status === undefined) return err;
-    const errorCode = typeof (cause as { code?: unknown }).code === "string" ? (cause as { code: string }).code : "";
-    const said = `Batch answered ${status}${errorCode ? ` ${errorCode}` : ""}: ${messageOf(cause).split(/\r?\n/)[0]}`;
-    const fix = status === 404 ? "the account no longer exists (deleted outside Pulumi); run `pulumi refresh`, then `pulumi up`"
-        : status === 403 || status === 401 ? "the deployer needs the right to update the Batch account (Contributor on it, or Microsoft.Batch/batchAccounts/write)"
-            : "Batch reads the key with the account's system-assigned identity: check that it holds get, wrapKey and unwrapKey on the key " +
-                "(a new grant can take minutes to apply), that the vault has soft delete and purge protection, and rerun `pulumi up`";
-    return namedError("AccountEncryptionError", `${operation}: ${said}. Fix: ${fix}.`, err);
+    return explainBatchFailure("AccountEncryptionError", operation, armEndpoint, err, (status) =>
+        status === 404 ? "the account no longer exists (deleted outside Pulumi); run `pulumi refresh`, then `pulumi up`"
+            : status === 403 || status === 401 ? "the deployer needs the right to update the Batch account (Contributor on it, or Microsoft.Batch/batchAccounts/write)"
+                : "Batch reads the key with the account's system-assigned identity: check that it holds get, wrapKey and unwrapKey on the key " +
+                    "(a new grant can take minutes to apply), that the vault has soft delete and purge protection, and rerun `pulumi up`");
 }

@@ -14,21 +14,9 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { BatchManagementClient, Pool } from "@azure/arm-batch";
 import { canonicalJson } from "./json";
-import { requestTimeoutPolicy } from "./requestTimeout";
-import {
-    isNamedError,
-    isRetryable,
-    isRetryExhausted,
-    messageOf,
-    namedError,
-    networkFailureCodeOf,
-    responseTextOf,
-    retryWithBackoff,
-    statusCodeOf,
-} from "./retry";
+import { type BatchRetryOptions, batchManagementClient, callBatch, explainBatchFailure } from "./batchManagement";
+import { isNamedError, namedError, statusCodeOf } from "./retry";
 
-/** The Batch management API version the PATCH is sent with: the one azure-native 3.28 sends for pools. */
-export const BATCH_API_VERSION = "2024-07-01";
 
 /** The three properties Batch updates on a pool with nodes that this program sets (batch-pool-update-properties.md). */
 export const PATCHED_POOL_PROPERTIES = ["scaleSettings", "metadata", "startTask"] as const;
@@ -58,7 +46,7 @@ export interface PoolSettingsProviderOptions {
     pollIntervalMs: number;
     /** Longest wait for one HTTP answer. */
     requestTimeoutMs: number;
-    retry: { maxAttempts: number; maxTotalWaitMs: number; initialDelayMs: number; maxDelayMs: number };
+    retry: BatchRetryOptions;
 }
 
 export const DEFAULT_POOL_SETTINGS_OPTIONS: PoolSettingsProviderOptions = {
@@ -84,24 +72,9 @@ export function parsePoolId(id: string): PoolIdParts {
     return { subscriptionId: m[1], resourceGroupName: m[2], accountName: m[3], poolName: m[4] };
 }
 
-/**
- * `@azure/arm-batch` pinned to BATCH_API_VERSION, signed in and connected as
- * the environment says (DefaultAzureCredential, HTTPS_PROXY, NODE_EXTRA_CA_CERTS),
- * with one retry layer: the provider's.
- */
+/** The pool operations of Batch's management client (batchManagement.ts). */
 export function defaultPoolClientFactory(armEndpoint: string, subscriptionId: string, options: PoolSettingsProviderOptions): PoolClientLike {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const batch = require("@azure/arm-batch") as typeof import("@azure/arm-batch");
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const identity = require("@azure/identity") as typeof import("@azure/identity");
-    const endpoint = armEndpoint.replace(/\/+$/, "");
-    return new batch.BatchManagementClient(new identity.DefaultAzureCredential(), subscriptionId, {
-        endpoint,
-        credentialScopes: [`${endpoint}/.default`],
-        apiVersion: BATCH_API_VERSION,
-        retryOptions: { maxRetries: 0 },
-        additionalPolicies: [{ position: "perRetry", policy: requestTimeoutPolicy(options.requestTimeoutMs) }],
-    }).poolOperations;
+    return batchManagementClient(armEndpoint, subscriptionId, options.requestTimeoutMs).poolOperations;
 }
 
 /**
@@ -213,13 +186,7 @@ export function makePoolSettingsProvider(
 }
 
 function call<T>(opts: PoolSettingsProviderOptions, operation: string, fn: () => Promise<T>): Promise<T> {
-    return retryWithBackoff(fn, {
-        operation,
-        ...opts.retry,
-        isRetryable: (err) => statusCodeOf(err) !== 403 && isRetryable(err),
-        jitter: (ms) => ms * (0.5 + Math.random() / 2),
-        fix: () => "Azure Resource Manager kept failing; check Azure's status for Batch in the pool's region and rerun `pulumi up`",
-    });
+    return callBatch(opts.retry, operation, "the pool's region", fn);
 }
 
 async function waitForSteady(client: PoolClientLike, id: PoolIdParts, pool: Pool, opts: PoolSettingsProviderOptions, where: string): Promise<void> {
@@ -242,25 +209,11 @@ async function waitForSteady(client: PoolClientLike, id: PoolIdParts, pool: Pool
 /** Every error leaving the provider names the pool, what was changed, the cause and the fix, in one line. */
 function explain(operation: string, armEndpoint: string, properties: string[], err: unknown): unknown {
     if (isNamedError(err, "PoolResizingError")) return err;
-    const cause = isRetryExhausted(err) ? err.lastError : err;
-    const code = networkFailureCodeOf(cause);
     const changing = properties.length > 0 ? ` (${properties.join(", ")})` : "";
-    if (code !== undefined) {
-        const reason = code.startsWith("PROXY_")
-            ? `a proxy or gateway answered HTTP ${code.slice("PROXY_".length)} instead of Azure: ${messageOf(responseTextOf(cause) ?? cause).split(/\r?\n/)[0]}`
-            : `${code}: ${messageOf(cause).split(/\r?\n/)[0]}`;
-        return namedError("PoolSettingsError",
-            `${operation}${changing}: can't reach Azure Resource Manager at ${armEndpoint} (${reason}). ` +
-                "Fix: check the network path from where pulumi runs to Resource Manager, and the proxy in HTTPS_PROXY/NO_PROXY if one is set.", err);
-    }
-    const status = statusCodeOf(cause);
-    if (status === undefined) return err;
-    const errorCode = typeof (cause as { code?: unknown }).code === "string" ? (cause as { code: string }).code : "";
-    const said = `Batch answered ${status}${errorCode ? ` ${errorCode}` : ""}: ${messageOf(cause).split(/\r?\n/)[0]}`;
-    const fix = errorCode === "PropertyCannotBeUpdated"
-        ? "this setting changes only on a pool without nodes; scale the pool to 0 first, or change a setting that replaces the pool"
-        : status === 404 ? "the pool no longer exists (deleted outside Pulumi); run `pulumi refresh`, then `pulumi up` to create it again"
-            : status === 403 || status === 401 ? "the deployer needs the right to update pools (Contributor on the Batch account, or a role with Microsoft.Batch/batchAccounts/pools/write)"
-                : "check the pool's settings against Batch's rules and rerun `pulumi up`";
-    return namedError("PoolSettingsError", `${operation}${changing}: ${said}. Fix: ${fix}.`, err);
+    return explainBatchFailure("PoolSettingsError", `${operation}${changing}`, armEndpoint, err, (status, errorCode) =>
+        errorCode === "PropertyCannotBeUpdated"
+            ? "this setting changes only on a pool without nodes; scale the pool to 0 first, or change a setting that replaces the pool"
+            : status === 404 ? "the pool no longer exists (deleted outside Pulumi); run `pulumi refresh`, then `pulumi up` to create it again"
+                : status === 403 || status === 401 ? "the deployer needs the right to update pools (Contributor on the Batch account, or a role with Microsoft.Batch/batchAccounts/pools/write)"
+                    : "check the pool's settings against Batch's rules and rerun `pulumi up`");
 }

@@ -715,17 +715,39 @@ const denyAdmitsPools = stackRule({
     return out;
 });
 
-// ---- observability: diagnostics and certificate events ------------------------
-// Advisory in general and mandatory on a production stack. A stack says it is
-// production by its tags (the `tags` key, which reaches the vault): `environment`
-// (any case) set to `prod` or `production`. Each check is one rule per level, and
-// a vault meets exactly one of the two, so a finding is reported once.
+// ---- production stacks ---------------------------------------------------------
+// The day-two guardrails (diagnostics, certificate events, the vault's lock, the
+// created account's customer-managed key) are advisory in general and mandatory
+// on a production stack. A stack says it is production by its tags (the `tags`
+// key, which reaches every resource, the vault included): `environment` (any
+// case) set to `prod` or `production`, as Pulumi.prod.yaml does. The policy
+// engine gives every rule one enforcement level, hence a rule per level, each
+// reporting only on its kind of stack, so a finding is reported once.
 
-/** Whether a resource's tags mark it as production. */
-export function isProductionTagged(inputs: Record<string, unknown>): boolean {
-    const tags = obj(inputs.tags) ?? {};
-    return Object.entries(tags).some(([k, v]) => k.toLowerCase() === "environment" && /^(prod|production)$/i.test(String(v)));
+/** The tag by which a stack says it is production, and the values that mean so. */
+export const PRODUCTION_TAG = "environment";
+const PRODUCTION_VALUE = /^prod(uction)?$/i;
+
+/** Reads a value the preview may not know yet: the policy pack's proxy throws on unknowns. */
+function known<T>(read: () => T): T | undefined {
+    try {
+        return read();
+    } catch {
+        return undefined;
+    }
 }
+
+/** Whether a resource's tags mark it as production (tags a preview doesn't know yet don't). */
+export function isProductionTagged(inputs: Record<string, unknown>): boolean {
+    return (known(() => Object.entries(obj(inputs.tags) ?? {})) ?? [])
+        .some(([k, v]) => k.toLowerCase() === PRODUCTION_TAG && typeof v === "string" && PRODUCTION_VALUE.test(v));
+}
+
+export function isProductionStack(stack: StackUnderCheck): boolean {
+    return stack.resources.some((r) => isProductionTagged(r.inputs));
+}
+
+// ---- observability: diagnostics and certificate events ------------------------
 
 const endsWithVault = (id: string, vaultName: string): boolean => id.toLowerCase().endsWith(`/providers/microsoft.keyvault/vaults/${vaultName.toLowerCase()}`);
 
@@ -934,31 +956,8 @@ const nodeAgentNotRetired = lifecycleRule("pool-node-agent-sku-not-retired", "no
 const imageNotRetiring = lifecycleRule("pool-image-not-retiring", "image", "imageReference", (view) => view.image);
 const vmSizeNotRetiring = lifecycleRule("pool-vm-size-not-retiring", "vmSize", "vmSize", (view) => view.vmSize);
 
-// ---- locks and the customer-managed key (issue 19) ------------------------
-//
-// Each is a pair: advisory on every stack, mandatory on a production stack. A
-// stack says it is production with the tag environment (any case): prod or
-// production on its resources, as Pulumi.prod.yaml's `tags` does. The policy engine gives
-// every rule one enforcement level, hence a rule per level, each reporting only
-// on its kind of stack.
-
-/** The tag by which a stack says it is production, and the values that mean so. */
-export const PRODUCTION_TAG = "environment";
-const PRODUCTION_VALUE = /^prod(uction)?$/i;
-
-/** Reads a value the preview may not know yet: the policy pack's proxy throws on unknowns. */
-function known<T>(read: () => T): T | undefined {
-    try {
-        return read();
-    } catch {
-        return undefined;
-    }
-}
-
-export function isProductionStack(stack: StackUnderCheck): boolean {
-    return stack.resources.some((r) => (known(() => Object.entries(obj(r.inputs.tags) ?? {})) ?? [])
-        .some(([k, v]) => k.toLowerCase() === PRODUCTION_TAG && typeof v === "string" && PRODUCTION_VALUE.test(v)));
-}
+// ---- locks and the customer-managed key ----------------------------------------
+// Each is a pair, advisory and mandatory on a production stack (above).
 
 /** Created Batch accounts without a customer-managed key: no system-assigned identity, or no encryption resource for them. */
 function accountsWithoutCustomerManagedKey(stack: StackUnderCheck): { account: ResourceUnderCheck; why: string }[] {

@@ -7,7 +7,7 @@
 import { ACCOUNT_ENCRYPTION_TYPE, AZURE_TYPES, CERTIFICATE_CONTACTS_TYPE, CERTIFICATE_TYPE, COMPONENT_TYPE, POOL_SETTINGS_TYPE } from "../../components/azureFacts";
 import { renderContactsRequest } from "../../components/certificateContactsProvider";
 import type { CertificateContactSpec } from "../../components/config/schema";
-import { BATCH_API_VERSION } from "../../components/poolSettingsProvider";
+import { BATCH_API_VERSION } from "../../components/batchManagement";
 import { customerManagedEncryption } from "../../components/accountEncryptionProvider";
 import { renderCertificateCreateRequest } from "../../components/certificatePolicy";
 import type { CertificateSpec } from "../../components/types";
