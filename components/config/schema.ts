@@ -308,20 +308,34 @@ export function renewalWindow(renewal: RenewalTrigger, validityInMonths: number)
 
 const isRsaAt = (at: At): boolean => String(at.lookup("keyType") ?? "RSA").startsWith("RSA");
 
-const renewalSchema = transform(object({
-    daysBeforeExpiry: int({
-        docs: { description: "Renew this many days before the certificate expires.", rule: "1 to `validityInMonths` x 27" },
-        range: (at) => {
-            const v = at.lookup("validityInMonths");
-            const months = typeof v === "number" ? v : 12;
-            return { min: 1, max: months * DAYS_PER_MONTH_KEY_VAULT, note: ` (validityInMonths ${months} x ${DAYS_PER_MONTH_KEY_VAULT})` };
-        },
-    }),
-    lifetimePercentage: int({
-        docs: { description: "Renew when this share of the validity has passed." },
-        range: [1, 99],
-    }),
-}, {
+/** A lifetime action's two triggers, in the ranges Key Vault gives every trigger; `does` says what happens when one is reached. */
+function triggerFields(does: { days: string; share: string }) {
+    return {
+        daysBeforeExpiry: int({
+            docs: { description: does.days, rule: "1 to `validityInMonths` x 27" },
+            range: (at: At) => {
+                const v = at.lookup("validityInMonths");
+                const months = typeof v === "number" ? v : 12;
+                return { min: 1, max: months * DAYS_PER_MONTH_KEY_VAULT, note: ` (validityInMonths ${months} x ${DAYS_PER_MONTH_KEY_VAULT})` };
+            },
+        }),
+        lifetimePercentage: int({ docs: { description: does.share }, range: [1, 99] }),
+    };
+}
+
+/** Key Vault takes exactly one trigger per lifetime action. */
+const oneTrigger = (_resolved: unknown, at: At, raw: Record<string, unknown>): void => {
+    if (raw.daysBeforeExpiry !== undefined && raw.lifetimePercentage !== undefined) {
+        at.fail(raw, "sets both daysBeforeExpiry and lifetimePercentage; Key Vault takes exactly one trigger");
+    } else if (raw.daysBeforeExpiry === undefined && raw.lifetimePercentage === undefined) {
+        at.missing("one of daysBeforeExpiry or lifetimePercentage");
+    }
+};
+
+const renewalSchema = transform(object(triggerFields({
+    days: "Renew this many days before the certificate expires.",
+    share: "Renew when this share of the validity has passed.",
+}), {
     docs: {
         description: "When Key Vault renews the certificate (the action is always `AutoRenew`). Exactly one of the two " +
             "triggers; the window it leaves must be longer than `keyVaultExtension.pollingIntervalInS`, or a node can keep an " +
@@ -329,34 +343,16 @@ const renewalSchema = transform(object({
         shownDefault: "`{ lifetimePercentage: 80 }`",
     },
     default: { lifetimePercentage: 80 },
-    relations: [
-        (_resolved, at, raw) => {
-            if (raw.daysBeforeExpiry !== undefined && raw.lifetimePercentage !== undefined) {
-                at.fail(raw, "sets both daysBeforeExpiry and lifetimePercentage; Key Vault takes exactly one trigger");
-            } else if (raw.daysBeforeExpiry === undefined && raw.lifetimePercentage === undefined) {
-                at.missing("one of daysBeforeExpiry or lifetimePercentage");
-            }
-        },
-    ],
+    relations: [oneTrigger],
 }), (r): RenewalTrigger => r.daysBeforeExpiry !== undefined ? { daysBeforeExpiry: r.daysBeforeExpiry }
     : { lifetimePercentage: r.lifetimePercentage ?? 80 });
 
 // ------------------------------------------------- e-mail warning (issue 19)
 
-const emailWarningSchema = transform(object({
-    daysBeforeExpiry: int({
-        docs: { description: "E-mail the contacts this many days before the certificate expires.", rule: "1 to `validityInMonths` x 27" },
-        range: (at) => {
-            const v = at.lookup("validityInMonths");
-            const months = typeof v === "number" ? v : 12;
-            return { min: 1, max: months * DAYS_PER_MONTH_KEY_VAULT, note: ` (validityInMonths ${months} x ${DAYS_PER_MONTH_KEY_VAULT})` };
-        },
-    }),
-    lifetimePercentage: int({
-        docs: { description: "E-mail the contacts when this share of the validity has passed." },
-        range: [1, 99],
-    }),
-}, {
+const emailWarningSchema = transform(object(triggerFields({
+    days: "E-mail the contacts this many days before the certificate expires.",
+    share: "E-mail the contacts when this share of the validity has passed.",
+}), {
     docs: {
         description: "An `EmailContacts` lifetime action beside `AutoRenew`: Key Vault e-mails the vault's certificate contacts " +
             "(`keyVault.certificateContacts`) when the trigger is reached. Exactly one trigger, and it must come after the renewal " +
@@ -364,15 +360,7 @@ const emailWarningSchema = transform(object({
             "renewal Key Vault already e-mails the contacts itself ([operations](operations.md#certificate-contacts-and-e-mail-warnings)).",
         shownDefault: "none",
     },
-    relations: [
-        (_resolved, at, raw) => {
-            if (raw.daysBeforeExpiry !== undefined && raw.lifetimePercentage !== undefined) {
-                at.fail(raw, "sets both daysBeforeExpiry and lifetimePercentage; Key Vault takes exactly one trigger");
-            } else if (raw.daysBeforeExpiry === undefined && raw.lifetimePercentage === undefined) {
-                at.missing("one of daysBeforeExpiry or lifetimePercentage");
-            }
-        },
-    ],
+    relations: [oneTrigger],
 }), (r): RenewalTrigger | undefined => r.daysBeforeExpiry !== undefined ? { daysBeforeExpiry: r.daysBeforeExpiry }
     : r.lifetimePercentage !== undefined ? { lifetimePercentage: r.lifetimePercentage } : undefined);
 
