@@ -11,7 +11,7 @@ import { AZURE_TYPES, CERTIFICATE_TYPE } from "../components/azureFacts";
 import { CERTIFICATE_EVENT_TYPES, eventDestinationOf } from "../components/config/observability";
 import { eventSubscriptionInputs } from "../components/certificateEvents";
 import { diagnosticSettingInputs } from "../components/diagnostics";
-import { ValidationError, validateConfig } from "../components/validation";
+import { validateConfig } from "../components/validation";
 import { configFromValues } from "../tools/plan/config";
 import { FAKE_SUBSCRIPTION_ID } from "../tools/plan/mocks";
 import { planLoaded, planStack } from "../tools/plan/run";
@@ -21,6 +21,7 @@ import type { SpecValidator } from "../tools/swagger/specValidator";
 import type { PlanDocument } from "../policy/planDocument";
 import { fixturePath, REPO_ROOT } from "./fixtures";
 import * as pulumi from "@pulumi/pulumi";
+import { problems } from "./support/refusal";
 
 const SUB = "00000000-0000-0000-0000-000000000000";
 const RG = `/subscriptions/${SUB}/resourceGroups/rg-mon/providers`;
@@ -37,16 +38,6 @@ const base = (extra: Record<string, unknown>): Record<string, unknown> => ({
     pool: { vmSize: "Standard_D2s_v5", image: { publisher: "canonical", offer: "ubuntu-24_04-lts", sku: "server" }, nodeAgentSkuId: "batch.node.ubuntu 24.04" },
     ...extra,
 });
-
-function problems(config: Record<string, unknown>): string[] {
-    try {
-        validateConfig(config);
-    } catch (err) {
-        assert.ok(err instanceof ValidationError, `expected ValidationError, got ${String(err)}`);
-        return err.problems;
-    }
-    assert.fail("expected the configuration to be rejected");
-}
 
 const DESTINATION_RULE = "must be an HTTPS URL (a webhook) or the resource ID of an Event Hub " +
     "(.../Microsoft.EventHub/namespaces/<ns>/eventhubs/<hub>), a Service Bus queue (.../Microsoft.ServiceBus/namespaces/<ns>/queues/<queue>) " +

@@ -3,7 +3,7 @@
 // what the program registers for them, and the requests the plan renders.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ValidationError, validateConfig } from "../components/validation";
+import { validateConfig } from "../components/validation";
 import { ACCOUNT_LOCK_WARNING } from "../components/config/protection";
 import { customerManagedEncryption, parseAccountId, usesKey } from "../components/accountEncryptionProvider";
 import { days, rotationPolicy } from "../components/accountEncryption";
@@ -14,6 +14,7 @@ import { checkCall, loadBoundSpecs, SPEC_BINDINGS } from "../tools/swagger/planR
 import { fixturePath } from "./fixtures";
 import { planStack } from "../tools/plan/run";
 import { ACCOUNT_ENCRYPTION_TYPE } from "../components/azureFacts";
+import { problems } from "./support/refusal";
 
 const ADOPTED_VAULT = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-adopted";
 
@@ -28,16 +29,6 @@ function base(extra: Record<string, unknown> = {}): Record<string, unknown> {
         },
         ...extra,
     };
-}
-
-function problems(config: Record<string, unknown>): string[] {
-    try {
-        validateConfig(config);
-    } catch (err) {
-        assert.ok(err instanceof ValidationError, `expected ValidationError, got ${String(err)}`);
-        return err.problems;
-    }
-    assert.fail("expected the configuration to be rejected");
 }
 
 describe("lock configuration", () => {

@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { firesAfter } from "../components/config/schema";
-import { ValidationError, validateConfig } from "../components/validation";
+import { validateConfig } from "../components/validation";
+import { problems } from "./support/refusal";
 
 const ADOPTED_VAULT = "/subscriptions/aaaa0a0a-bb1b-cc2c-dd3d-eeeeee4e4e4e/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/testkv";
 const CONTACTS = [{ email: "certificates@example.com", name: "Certificate owners" }];
@@ -18,16 +19,6 @@ function config(cert: Record<string, unknown>, keyVault: Record<string, unknown>
             nodeAgentSkuId: "batch.node.ubuntu 24.04",
         },
     };
-}
-
-function problems(input: Record<string, unknown>): string[] {
-    try {
-        validateConfig(input);
-    } catch (err) {
-        assert.ok(err instanceof ValidationError, `expected ValidationError, got ${String(err)}`);
-        return err.problems;
-    }
-    assert.fail("expected the configuration to be rejected");
 }
 
 describe("emailWarning and certificateContacts refuse bad input in one line", () => {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { durationSeconds, ValidationError, validateConfig } from "../components/validation";
+import { durationSeconds, validateConfig } from "../components/validation";
+import { problems } from "./support/refusal";
 
 function base(): Record<string, unknown> {
     return {
@@ -40,16 +41,6 @@ function windows(extra: Record<string, unknown> = {}): Record<string, unknown> {
         },
         ...extra,
     };
-}
-
-function problems(config: Record<string, unknown>): string[] {
-    try {
-        validateConfig(config);
-    } catch (err) {
-        assert.ok(err instanceof ValidationError, `expected ValidationError, got ${String(err)}`);
-        return err.problems;
-    }
-    assert.fail("expected the configuration to be rejected");
 }
 
 const cert = (fields: Record<string, unknown>) => [{ name: "authcert", subject: "CN=batch.example.com", ...fields }];
