@@ -5,9 +5,6 @@
 // the azure-native stand-in keeps, which refuses a key for an account without
 // a system-assigned identity (the Batch spec's rule).
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
     type AccountEncryptionInputs,
@@ -17,10 +14,9 @@ import {
     makeAccountEncryptionProvider,
 } from "../components/accountEncryptionProvider";
 import { getResource, patchAccount, putResource } from "./engine/standin/azureModel";
-import { type KeyVaultEndpoint, startKeyVaultEndpoint } from "./keyvault/endpoint";
-import { type ArmEndpoint, startArmEndpoint } from "./support/armEndpoint";
-import { type LoopbackNetwork, startLoopbackNetwork } from "./support/loopbackNetwork";
-import { type ShippedProvider, startShippedProvider } from "./support/shippedProvider";
+import type { ArmEndpoint } from "./support/armEndpoint";
+import { type ShippedArmProvider, startShippedArmProvider } from "./support/shippedArmProvider";
+import type { ShippedProvider } from "./support/shippedProvider";
 
 const ACCOUNTS = "/subscriptions/272d4431-d5de-5e67-80ea-484f51dabce8/resourceGroups/rg/providers/Microsoft.Batch/batchAccounts";
 const KEY = "https://kv-one.vault.azure.net/keys/batch-account-encryption";
@@ -32,12 +28,10 @@ const SHORT: Partial<AccountEncryptionOptions> = {
 const encryptionOf = (model: string, id: string) => (getResource(model, id).body.properties as { encryption?: unknown }).encryption;
 
 void describe("the account encryption provider as shipped, against a loopback Resource Manager", () => {
-    let dir: string;
     let model: string;
-    let keyVault: KeyVaultEndpoint;
     let arm: ArmEndpoint;
-    let network: LoopbackNetwork;
     let provider: ShippedProvider<AccountEncryptionInputs, AccountEncryptionOutputs>;
+    let shipped: ShippedArmProvider<AccountEncryptionInputs, AccountEncryptionOutputs>;
     let accounts = 0;
 
     /** An account as the azure-native stand-in creates it, with or without its system-assigned identity. */
@@ -49,22 +43,11 @@ void describe("the account encryption provider as shipped, against a loopback Re
     }
 
     before(async () => {
-        dir = mkdtempSync(join(tmpdir(), "account-encryption-"));
-        model = join(dir, "azure-model.json");
-        keyVault = await startKeyVaultEndpoint();
-        arm = await startArmEndpoint(model, keyVault.token);
-        network = await startLoopbackNetwork(keyVault, { arm });
-        provider = await startShippedProvider(makeAccountEncryptionProvider(defaultAccountClientFactory, SHORT), {
-            ...network.env,
-            PATH: network.pathWith(process.env.PATH ?? ""),
-        });
+        shipped = await startShippedArmProvider(makeAccountEncryptionProvider(defaultAccountClientFactory, SHORT), "account-encryption-");
+        ({ model, arm, provider } = shipped);
     });
     after(async () => {
-        await provider?.close();
-        await network?.close();
-        await arm?.close();
-        await keyVault?.close();
-        rmSync(dir, { recursive: true, force: true });
+        await shipped?.close();
     });
 
     void it("create PATCHes the account's encryption alone to the versionless key; a second apply sends nothing", async () => {

@@ -5,9 +5,6 @@
 // of Azure the azure-native stand-in keeps, which refuses a PUT of the whole
 // body to a pool with nodes, as Batch does.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
     covers,
@@ -20,10 +17,9 @@ import {
     type PoolSettingsProviderOptions,
 } from "../components/poolSettingsProvider";
 import { getResource, nodeCount, patchPool, putResource } from "./engine/standin/azureModel";
-import { type KeyVaultEndpoint, startKeyVaultEndpoint } from "./keyvault/endpoint";
-import { type ArmEndpoint, startArmEndpoint } from "./support/armEndpoint";
-import { type LoopbackNetwork, startLoopbackNetwork } from "./support/loopbackNetwork";
-import { type ShippedProvider, startShippedProvider } from "./support/shippedProvider";
+import type { ArmEndpoint } from "./support/armEndpoint";
+import { type ShippedArmProvider, startShippedArmProvider } from "./support/shippedArmProvider";
+import type { ShippedProvider } from "./support/shippedProvider";
 
 const POOLS = "/subscriptions/272d4431-d5de-5e67-80ea-484f51dabce8/resourceGroups/rg/providers/Microsoft.Batch/batchAccounts/bcr/pools";
 const fixed = (n: number) => ({ fixedScale: { targetDedicatedNodes: n, resizeTimeout: "PT15M" } });
@@ -52,12 +48,10 @@ void describe("which settings a PATCH carries", () => {
 });
 
 void describe("the pool settings provider as shipped, against a loopback Resource Manager", () => {
-    let dir: string;
     let model: string;
-    let keyVault: KeyVaultEndpoint;
     let arm: ArmEndpoint;
-    let network: LoopbackNetwork;
     let provider: ShippedProvider<PoolSettingsInputs, PoolSettingsOutputs>;
+    let shipped: ShippedArmProvider<PoolSettingsInputs, PoolSettingsOutputs>;
     let pools = 0;
 
     /** A pool with `nodes` dedicated nodes, as the azure-native stand-in would have created it. */
@@ -71,22 +65,11 @@ void describe("the pool settings provider as shipped, against a loopback Resourc
     }
 
     before(async () => {
-        dir = mkdtempSync(join(tmpdir(), "pool-settings-"));
-        model = join(dir, "azure-model.json");
-        keyVault = await startKeyVaultEndpoint();
-        arm = await startArmEndpoint(model, keyVault.token);
-        network = await startLoopbackNetwork(keyVault, { arm });
-        provider = await startShippedProvider(makePoolSettingsProvider(defaultPoolClientFactory, SHORT), {
-            ...network.env,
-            PATH: network.pathWith(process.env.PATH ?? ""),
-        });
+        shipped = await startShippedArmProvider(makePoolSettingsProvider(defaultPoolClientFactory, SHORT), "pool-settings-");
+        ({ model, arm, provider } = shipped);
     });
     after(async () => {
-        await provider?.close();
-        await network?.close();
-        await arm?.close();
-        await keyVault?.close();
-        rmSync(dir, { recursive: true, force: true });
+        await shipped?.close();
     });
 
     void it("Batch refuses azure-native's whole-body PUT to a pool with nodes, but the provider's PATCH changes the node count", async () => {
