@@ -12,8 +12,11 @@ import { COMPONENT_TYPE } from "./azureFacts";
 
 /** The package, as `pulumi package add` and the type token name it. */
 export const PACKAGE_NAME = CONFIG_NAMESPACE;
-/** Stack-only keys: the component takes the Batch account as its own argument (below). */
-const STACK_ONLY_KEYS: readonly string[] = ["batchAccount"];
+/**
+ * Stack-only keys: the component takes the Batch account as its own argument (below), and the account the stack
+ * program creates (its lock, its customer-managed key) is the stack program's, not the component's.
+ */
+export const STACK_ONLY_KEYS: readonly string[] = ["batchAccount", "createdBatchAccount"];
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type PropertySpec = { [key: string]: Json };

@@ -11,11 +11,11 @@ import { COMPONENT_TYPE } from "./azureFacts";
 import { CertRotationPool, type CertRotationPoolArgs, type Deployer } from "./certRotationPool";
 import { configSchema } from "./config/schema";
 import type { StackConfigInput } from "./inputs";
-import { PACKAGE_NAME, packageSchema } from "./packageSchema";
+import { PACKAGE_NAME, packageSchema, STACK_ONLY_KEYS } from "./packageSchema";
 import { ValidationError } from "./validation";
 
 /** The configuration's keys the component takes as its arguments (the Batch account is passed differently). */
-const CONFIG_ARGS = Object.keys(configSchema.shape ?? {}).filter((k) => k !== "batchAccount");
+const CONFIG_ARGS = Object.keys(configSchema.shape ?? {}).filter((k) => !STACK_ONLY_KEYS.includes(k));
 
 /**
  * Configuration decides which resources exist and what they are called, so
@@ -51,7 +51,7 @@ export function argsFromInputs(inputs: pulumi.Inputs): CertRotationPoolArgs {
     const deployer = inputs.deployer === undefined ? undefined
         : pulumi.output(inputs.deployer as pulumi.Input<Deployer>);
     return {
-        ...(plainConfig(inputs) as Omit<StackConfigInput, "batchAccount">),
+        ...(plainConfig(inputs) as Omit<StackConfigInput, "batchAccount" | "createdBatchAccount">),
         location: inputs.location as pulumi.Input<string>,
         resourceGroupName: inputs.resourceGroupName as pulumi.Input<string>,
         batchAccount: { name: account.apply((a) => a.name), resourceGroupName: account.apply((a) => a.resourceGroupName) },
