@@ -74,6 +74,8 @@ async function main(today: Date = new Date()) {
         }
     }
 
+    // The component after the account's diagnostic setting: a destroy then reaches the vault's lock (the component's
+    // last child) before that setting, and stops there with nothing deleted.
     const rotation = new CertRotationPool("certpool", {
         location,
         resourceGroupName,
@@ -89,12 +91,12 @@ async function main(today: Date = new Date()) {
         certificateEvents: config.certificateEvents,
         diagnostics: config.diagnostics,
         today,
-    });
+    }, { dependsOn: accountDiagnostics === undefined ? [] : [accountDiagnostics] });
 
     // The account's lock comes after the component, all of whose pools live under the account: a destroy,
     // once the lock is lifted, deletes it first (components/locks.ts).
     if (created !== undefined && config.createdBatchAccount.lock) {
-        createLock("batch-account", { scope: created.id, what: "Batch account", dependsOn: [rotation, ...(accountDiagnostics ? [accountDiagnostics] : [])] }, {});
+        createLock("batch-account", { scope: created.id, what: "Batch account", dependsOn: [rotation] }, {});
     }
 
     return {
