@@ -747,6 +747,20 @@ export function isProductionStack(stack: StackUnderCheck): boolean {
     return stack.resources.some((r) => isProductionTagged(r.inputs));
 }
 
+/** A check as two rules: advisory on a stack that isn't production, mandatory (`<name>-production`) on one that is. */
+function productionPair(info: { name: string; anchor: string; description: string },
+    find: (stack: StackUnderCheck, fail: FailOn) => Violation[]): [StackRule, StackRule] {
+    return [
+        stackRule({ ...info, level: "advisory" }, (stack, fail) => isProductionStack(stack) ? [] : find(stack, fail)),
+        stackRule({
+            ...info,
+            name: `${info.name}-production`,
+            level: "mandatory",
+            description: `${info.description} Mandatory on a production stack (tag ${PRODUCTION_TAG}: prod).`,
+        }, (stack, fail) => isProductionStack(stack) ? find(stack, fail) : []),
+    ];
+}
+
 // ---- observability: diagnostics and certificate events ------------------------
 
 const endsWithVault = (id: string, vaultName: string): boolean => id.toLowerCase().endsWith(`/providers/microsoft.keyvault/vaults/${vaultName.toLowerCase()}`);
@@ -759,72 +773,59 @@ function sendsAuditLogs(setting: ResourceUnderCheck): boolean {
     });
 }
 
-/** The vaults the stack creates, each with its name; production ones or the others. */
-function vaultsOf(stack: StackUnderCheck, production: boolean): { vault: ResourceUnderCheck; vaultName: string }[] {
+/** The vaults the stack creates, each with its name. */
+function vaultsOf(stack: StackUnderCheck): { vault: ResourceUnderCheck; vaultName: string }[] {
     return stack.resources
-        .filter((r) => r.type === AZURE_TYPES.vault && isProductionTagged(r.inputs) === production)
+        .filter((r) => r.type === AZURE_TYPES.vault)
         .flatMap((vault) => {
             const vaultName = str(vault.inputs.vaultName);
             return vaultName === undefined ? [] : [{ vault, vaultName }];
         });
 }
 
-function diagnosticsRule(production: boolean): StackRule {
-    return stackRule({
-        name: production ? "keyvault-diagnostic-settings-production" : "keyvault-diagnostic-settings",
-        level: production ? "mandatory" : "advisory",
-        anchor: "Azure Policy cf820ca0-f99e-4f3e-84fb-66e913812d21 (Resource logs in Key Vault should be enabled); AVM interface diagnosticSettings",
-        description: (production ? "On a production stack (tags environment: prod or production), a" : "A") +
-            " vault the stack creates has a diagnostic setting sending its audit logs (AuditEvent, or the audit or allLogs category group).",
-    }, (stack, fail) => vaultsOf(stack, production).flatMap(({ vault, vaultName }) => {
-        const settings = stack.resources.filter((r) => r.type === AZURE_TYPES.diagnosticSetting);
-        // An unknown resourceUri (a preview) may be this vault's.
-        const mine = settings.filter((r) => typeof r.inputs.resourceUri !== "string" || endsWithVault(r.inputs.resourceUri, vaultName));
-        if (mine.some(sendsAuditLogs)) return [];
-        return [fail(vault, `vault ${JSON.stringify(vaultName)} has no diagnostic setting sending its audit logs` +
-            (mine.length > 0 ? " (its settings send neither AuditEvent nor the audit or allLogs category group)" : "") +
-            "; set diagnostics.destination to a Log Analytics workspace, storage account or Event Hubs rule", null)];
-    }));
-}
+const [vaultDiagnostics, vaultDiagnosticsProduction] = productionPair({
+    name: "keyvault-diagnostic-settings",
+    anchor: "Azure Policy cf820ca0-f99e-4f3e-84fb-66e913812d21 (Resource logs in Key Vault should be enabled); AVM interface diagnosticSettings",
+    description: "A vault the stack creates has a diagnostic setting sending its audit logs (AuditEvent, or the audit or allLogs category group).",
+}, (stack, fail) => vaultsOf(stack).flatMap(({ vault, vaultName }) => {
+    const settings = stack.resources.filter((r) => r.type === AZURE_TYPES.diagnosticSetting);
+    // An unknown resourceUri (a preview) may be this vault's.
+    const mine = settings.filter((r) => typeof r.inputs.resourceUri !== "string" || endsWithVault(r.inputs.resourceUri, vaultName));
+    if (mine.some(sendsAuditLogs)) return [];
+    return [fail(vault, `vault ${JSON.stringify(vaultName)} has no diagnostic setting sending its audit logs` +
+        (mine.length > 0 ? " (its settings send neither AuditEvent nor the audit or allLogs category group)" : "") +
+        "; set diagnostics.destination to a Log Analytics workspace, storage account or Event Hubs rule", null)];
+}));
 
 /** The certificate events a stack must deliver: the two that come before and at an outage. */
 export const REQUIRED_CERTIFICATE_EVENTS = ["Microsoft.KeyVault.CertificateNearExpiry", "Microsoft.KeyVault.CertificateExpired"] as const;
 
-function certificateEventsRule(production: boolean): StackRule {
-    return stackRule({
-        name: production ? "keyvault-certificate-events-production" : "keyvault-certificate-events",
-        level: production ? "mandatory" : "advisory",
-        anchor: "Key Vault Event Grid overview (MicrosoftDocs key-vault/general/event-grid-overview.md); Azure/certlc reference architecture",
-        description: (production ? "On a production stack (tags environment: prod or production), a" : "A") +
-            " vault holding the stack's certificates has an Event Grid system topic and a subscription that delivers " +
-            `${REQUIRED_CERTIFICATE_EVENTS.join(" and ")}, so an expiry is known before the nodes meet it.`,
-    }, (stack, fail) => vaultsOf(stack, production).flatMap(({ vault, vaultName }) => {
-        const host = `https://${vaultName.toLowerCase()}.`;
-        const holdsCertificates = stack.resources.some((r) => isCertificateType(r.type) && str(r.inputs.vaultUri)?.toLowerCase().startsWith(host) !== false);
-        if (!holdsCertificates) return [];
-        const topics = stack.resources.filter((r) => r.type === AZURE_TYPES.systemTopic && r.inputs.topicType === "Microsoft.KeyVault.vaults" &&
-            (typeof r.inputs.source !== "string" || endsWithVault(r.inputs.source, vaultName)));
-        const topicNames = topics.map((t) => str(t.inputs.systemTopicName));
-        const subscriptions = stack.resources.filter((r) => r.type === AZURE_TYPES.systemTopicEventSubscription &&
-            (typeof r.inputs.systemTopicName !== "string" || topicNames.includes(r.inputs.systemTopicName)));
-        // No includedEventTypes: Event Grid delivers every event type of the topic.
-        const delivered = (sub: ResourceUnderCheck): readonly string[] => {
-            const types = obj(sub.inputs.filter)?.includedEventTypes;
-            return Array.isArray(types) ? types.map(String) : REQUIRED_CERTIFICATE_EVENTS;
-        };
-        const missing = REQUIRED_CERTIFICATE_EVENTS.filter((type) => !subscriptions.some((sub) => delivered(sub).includes(type)));
-        if (topics.length > 0 && missing.length === 0) return [];
-        return [fail(vault, topics.length === 0
-            ? `vault ${JSON.stringify(vaultName)} holds certificates but has no Event Grid system topic; set certificateEvents.destination`
-            : `vault ${JSON.stringify(vaultName)}: no event subscription delivers ${missing.join(", ")}; add them to certificateEvents.eventTypes`,
-        missing)];
-    }));
-}
-
-const vaultDiagnostics = diagnosticsRule(false);
-const vaultDiagnosticsProduction = diagnosticsRule(true);
-const certificateEvents = certificateEventsRule(false);
-const certificateEventsProduction = certificateEventsRule(true);
+const [certificateEvents, certificateEventsProduction] = productionPair({
+    name: "keyvault-certificate-events",
+    anchor: "Key Vault Event Grid overview (MicrosoftDocs key-vault/general/event-grid-overview.md); Azure/certlc reference architecture",
+    description: "A vault holding the stack's certificates has an Event Grid system topic and a subscription that delivers " +
+        `${REQUIRED_CERTIFICATE_EVENTS.join(" and ")}, so an expiry is known before the nodes meet it.`,
+}, (stack, fail) => vaultsOf(stack).flatMap(({ vault, vaultName }) => {
+    const host = `https://${vaultName.toLowerCase()}.`;
+    const holdsCertificates = stack.resources.some((r) => isCertificateType(r.type) && str(r.inputs.vaultUri)?.toLowerCase().startsWith(host) !== false);
+    if (!holdsCertificates) return [];
+    const topics = stack.resources.filter((r) => r.type === AZURE_TYPES.systemTopic && r.inputs.topicType === "Microsoft.KeyVault.vaults" &&
+        (typeof r.inputs.source !== "string" || endsWithVault(r.inputs.source, vaultName)));
+    const topicNames = topics.map((t) => str(t.inputs.systemTopicName));
+    const subscriptions = stack.resources.filter((r) => r.type === AZURE_TYPES.systemTopicEventSubscription &&
+        (typeof r.inputs.systemTopicName !== "string" || topicNames.includes(r.inputs.systemTopicName)));
+    // No includedEventTypes: Event Grid delivers every event type of the topic.
+    const delivered = (sub: ResourceUnderCheck): readonly string[] => {
+        const types = obj(sub.inputs.filter)?.includedEventTypes;
+        return Array.isArray(types) ? types.map(String) : REQUIRED_CERTIFICATE_EVENTS;
+    };
+    const missing = REQUIRED_CERTIFICATE_EVENTS.filter((type) => !subscriptions.some((sub) => delivered(sub).includes(type)));
+    if (topics.length > 0 && missing.length === 0) return [];
+    return [fail(vault, topics.length === 0
+        ? `vault ${JSON.stringify(vaultName)} holds certificates but has no Event Grid system topic; set certificateEvents.destination`
+        : `vault ${JSON.stringify(vaultName)}: no event subscription delivers ${missing.join(", ")}; add them to certificateEvents.eventTypes`,
+    missing)];
+}));
 
 // ---- advisory rules -------------------------------------------------------
 
@@ -988,19 +989,6 @@ function vaultsWithoutLock(stack: StackUnderCheck): ResourceUnderCheck[] {
             return scope === undefined || name === undefined || scope.toLowerCase().endsWith(`/vaults/${name.toLowerCase()}`);
         });
     });
-}
-
-function productionPair(info: { name: string; anchor: string; description: string },
-    find: (stack: StackUnderCheck, fail: FailOn) => Violation[]): [StackRule, StackRule] {
-    return [
-        stackRule({ ...info, level: "advisory" }, (stack, fail) => isProductionStack(stack) ? [] : find(stack, fail)),
-        stackRule({
-            ...info,
-            name: `${info.name}-production`,
-            level: "mandatory",
-            description: `${info.description} Mandatory on a production stack (tag ${PRODUCTION_TAG}: prod).`,
-        }, (stack, fail) => isProductionStack(stack) ? find(stack, fail) : []),
-    ];
 }
 
 const [customerManagedKey, customerManagedKeyProduction] = productionPair({
